@@ -1,0 +1,120 @@
+"""The run ledger (`etl_runs`, `etl_run_scopes`) and incremental cursors (`sync_state`)."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from shared.log import get_logger
+from shared.warehouse import Typed, Warehouse
+
+log = get_logger(__name__)
+Clock = Callable[[], dt.datetime]
+STATUSES = ("running", "success", "partial", "failed")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class ScopeOutcome:
+    rows: int = 0
+    error: str | None = None
+
+
+@dataclass
+class JobResult:
+    """What a job reports: rows written per table/kind and the outcome of each scope it worked on."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    scopes: dict[str, ScopeOutcome] = field(default_factory=dict)
+
+    def add(self, kind: str, rows: int) -> None:
+        self.counts[kind] = self.counts.get(kind, 0) + rows
+
+    @property
+    def errors(self) -> dict[str, str]:
+        return {name: s.error for name, s in self.scopes.items() if s.error}
+
+    @property
+    def status(self) -> str:
+        errors = self.errors
+        if not errors:
+            return "success"
+        return "partial" if len(errors) < len(self.scopes) else "failed"
+
+    @contextlib.contextmanager
+    def scope(self, name: str) -> Iterator[ScopeOutcome]:
+        """Work on one scope; an exception inside marks only this scope failed and is logged."""
+        outcome = self.scopes.setdefault(name, ScopeOutcome())
+        try:
+            yield outcome
+        except Exception as exc:
+            outcome.error = f"{type(exc).__name__}: {exc}"[:1000]
+            log.exception("scope %s failed", name, extra={"scope": name})
+
+
+@dataclass(frozen=True)
+class Run:
+    run_id: str
+    function_name: str
+    started_at: dt.datetime
+
+
+class RunLedger:
+    def __init__(self, warehouse: Warehouse, clock: Clock = utcnow) -> None:
+        self.warehouse = warehouse
+        self.clock = clock
+
+    def start(self, function_name: str, source_system: str, params: dict[str, Any], trigger: str) -> Run:
+        run = Run(uuid.uuid4().hex, function_name, self.clock())
+        self.warehouse.query("jobs/ledger_start_run.sql", {
+            "run_id": run.run_id, "function_name": function_name, "source_system": source_system,
+            "started_at": run.started_at, "trigger": trigger,
+            "request_params": json.dumps(params, default=str, sort_keys=True),
+        })
+        return run
+
+    def finish(self, run: Run, result: JobResult, status: str | None = None,
+               error_message: str | None = None) -> str:
+        status = status or result.status
+        if status not in STATUSES:
+            raise ValueError(f"unknown run status {status!r}")
+        completed = self.clock()
+        errors = result.errors
+        message = error_message or ("; ".join(f"{k}: {v}" for k, v in errors.items()) or None)
+        self._record_scopes(run, result, completed)
+        self.warehouse.query("jobs/ledger_finish_run.sql", {
+            "run_id": run.run_id, "status": status, "completed_at": completed,
+            "duration_seconds": (completed - run.started_at).total_seconds(),
+            "rows_processed": sum(result.counts.values()),
+            "error_message": Typed(message and message[:4000], "STRING"),
+            "counts": json.dumps(result.counts, sort_keys=True),
+            "errors": json.dumps(errors, sort_keys=True),
+        })
+        return status
+
+    def _record_scopes(self, run: Run, result: JobResult, completed: dt.datetime) -> None:
+        rows = [{
+            "run_id": run.run_id, "function_name": run.function_name, "scope": name,
+            "status": "failed" if outcome.error else "success", "rows_processed": outcome.rows,
+            "error_message": outcome.error, "completed_at": completed,
+        } for name, outcome in result.scopes.items()]
+        if rows:
+            self.warehouse.merge("etl_run_scopes", rows)
+
+    def get_cursor(self, job: str, scope: str) -> str | None:
+        rows = self.warehouse.query("jobs/sync_state_get.sql", {"job": job, "scope": scope})
+        return rows[0]["cursor_value"] if rows else None
+
+    def set_cursor(self, job: str, scope: str, value: str, run_id: str | None = None) -> None:
+        """Call only after the data the cursor covers has been merged."""
+        self.warehouse.merge("sync_state", [{
+            "job": job, "scope": scope, "cursor_value": value, "updated_at": self.clock(), "run_id": run_id,
+        }], volatile=("updated_at", "run_id"))

@@ -1,0 +1,166 @@
+"""The warehouse contract shared by the BigQuery and DuckDB backends.
+
+SQL is BigQuery Standard SQL with unqualified table names and named `@params`. A query argument ending in
+`.sql` is a path under `sql/`. Loads go through `merge`: rows are staged by a bulk load (never streaming
+inserts), then one MERGE on the table's key upserts them.
+"""
+
+from __future__ import annotations
+
+import abc
+import datetime as dt
+import decimal
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from shared import sqlfiles
+from shared.log import get_logger
+from shared.warehouse import merge_sql
+
+log = get_logger(__name__)
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Typed:
+    """A query parameter with an explicit BigQuery type (needed for NULLs and empty arrays)."""
+
+    value: Any
+    type: str
+
+
+def sql_text(sql: str | Path) -> str:
+    if isinstance(sql, Path):
+        return sql.read_text()
+    if sql.strip().endswith(".sql") and "\n" not in sql.strip():
+        return sqlfiles.read_sql(sql.strip())
+    return sql
+
+
+def rows_with_columns(rows: Iterable[Mapping[str, Any]], key: Sequence[str]) -> tuple[list[str], list[Row]]:
+    """Columns (union, first-seen order) and rows deduplicated on key, last one wins."""
+    columns: dict[str, None] = {}
+    unique: dict[tuple[Any, ...], Row] = {}
+    for row in rows:
+        columns.update(dict.fromkeys(row))
+        try:
+            unique[tuple(row[k] for k in key)] = dict(row)
+        except KeyError as exc:
+            raise ValueError(f"row lacks key column {exc}") from None
+    names = list(columns)
+    return names, [{c: r.get(c) for c in names} for r in unique.values()]
+
+
+class Warehouse(abc.ABC):
+    """Query, schema and load operations on one dataset."""
+
+    dialect_note = "BigQuery Standard SQL"
+
+    @abc.abstractmethod
+    def query(self, sql: str | Path, params: Mapping[str, Any] | None = None) -> list[Row]:
+        """Run one statement (BigQuery SQL text or a path under sql/) and return its rows as dicts."""
+
+    @abc.abstractmethod
+    def execute_script(self, sql: str | Path, params: Mapping[str, Any] | None = None) -> None:
+        """Run every statement of a multi-statement file, in order."""
+
+    @abc.abstractmethod
+    def column_types(self, table: str) -> dict[str, str]:
+        """Column name → type name for an existing table ({} when it does not exist)."""
+
+    @abc.abstractmethod
+    def _stage(self, table: str, columns: list[str], rows: list[Row]) -> str:
+        """Bulk-load rows into a fresh staging table shaped like `table`; return its name."""
+
+    @abc.abstractmethod
+    def _drop_stage(self, stage: str) -> None: ...
+
+    @abc.abstractmethod
+    def _run_dml(self, sql: str) -> int:
+        """Run one DML statement; return the number of rows it affected."""
+
+    @abc.abstractmethod
+    def _apply_view(self, ddl: str) -> None: ...
+
+    @abc.abstractmethod
+    def vector_search(self, table: str, column: str, query_vector: Sequence[float], top_k: int,
+                      select: Sequence[str], where: str | None = None,
+                      params: Mapping[str, Any] | None = None) -> list[Row]:
+        """Nearest rows to `query_vector` by cosine distance: the `select` columns plus `distance`
+        (0 = same direction), closest first. `where` filters the base rows before the search."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release connections."""
+
+    def merge(self, table: str, rows: Iterable[Mapping[str, Any]], key: Sequence[str] | None = None,
+              volatile: Sequence[str] = ()) -> int:
+        """Upsert rows on `key` (default: the table file's declared key); returns rows inserted or changed.
+
+        Only the columns present in the rows are written, so other columns (embeddings, resolution
+        results) survive a re-sync. A matched row is updated only when a non-`volatile` column differs,
+        so re-loading unchanged data changes nothing."""
+        key = tuple(key or sqlfiles.table_key(table))
+        columns, unique = rows_with_columns(rows, key)
+        if not unique:
+            return 0
+        types = self.column_types(table)
+        unknown = [c for c in columns if c not in types]
+        if unknown:
+            raise ValueError(f"{table} has no column(s) {unknown}")
+        stage = self._stage(table, columns, unique)
+        try:
+            statement = merge_sql.build(table, stage, columns, key, types, volatile)
+            return self._run_dml(statement)
+        finally:
+            self._drop_stage(stage)
+
+    def ensure_schema(self) -> list[str]:
+        """Create missing tables, add missing columns, (re)create views. Idempotent; returns what changed."""
+        changed: list[str] = []
+        for spec in sqlfiles.table_files().values():
+            existing = self.column_types(spec.name)
+            if not existing:
+                self.execute_script(spec.ddl)
+                changed.append(f"created {spec.name}")
+                continue
+            for column, ddl_type in merge_sql.declared_columns(spec.ddl).items():
+                if column not in existing:
+                    self.query(f"alter table {spec.name} add column {column} {ddl_type}")
+                    changed.append(f"added {spec.name}.{column}")
+        self._apply_views(changed)
+        return changed
+
+    def _apply_views(self, changed: list[str]) -> None:
+        pending = sqlfiles.view_files()
+        for _ in range(len(pending) + 1):
+            failed: list[tuple[Path, Exception]] = []
+            for path in pending:
+                try:
+                    self._apply_view(path.read_text())
+                    changed.append(f"view {path.stem}")
+                except Exception as exc:  # a view may depend on one applied later in this pass
+                    failed.append((path, exc))
+            if not failed:
+                return
+            if len(failed) == len(pending):
+                raise failed[0][1]
+            pending = [path for path, _ in failed]
+
+
+def json_ready(value: Any) -> Any:
+    """A Python value as the JSON a BigQuery load job accepts."""
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [json_ready(v) for v in value]
+    if isinstance(value, dict):
+        return {k: json_ready(v) for k, v in value.items()}
+    return value

@@ -1,0 +1,138 @@
+"""The production warehouse: a BigQuery dataset, reached with google-cloud-bigquery.
+
+Every query runs with the dataset as default dataset, so SQL keeps unqualified table names. Loads use a
+load job into an expiring staging table followed by one MERGE; streaming inserts are never used (their
+buffer blocks DML on the target for up to 90 minutes).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import io
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from google.cloud import bigquery
+
+from shared.warehouse.base import Row, Typed, Warehouse, json_ready, sql_text
+
+STAGE_TTL = dt.timedelta(hours=6)
+_SCALAR_TYPES: list[tuple[type, str]] = [
+    (bool, "BOOL"), (int, "INT64"), (float, "FLOAT64"), (decimal.Decimal, "NUMERIC"),
+    (dt.datetime, "TIMESTAMP"), (dt.date, "DATE"), (bytes, "BYTES"), (str, "STRING"),
+]
+
+
+def _scalar_type(value: Any) -> str:
+    for python_type, bq_type in _SCALAR_TYPES:
+        if isinstance(value, python_type):
+            return bq_type
+    raise TypeError(f"cannot infer a BigQuery type for {type(value).__name__}; wrap it in Typed")
+
+
+def query_parameter(name: str, value: Any) -> bigquery.ScalarQueryParameter | bigquery.ArrayQueryParameter:
+    """A BigQuery query parameter, typed from the Python value (or from `Typed`)."""
+    if isinstance(value, Typed):
+        if value.type.upper().startswith("ARRAY<"):
+            return bigquery.ArrayQueryParameter(name, value.type[6:-1], list(value.value or []))
+        return bigquery.ScalarQueryParameter(name, value.type, value.value)
+    if isinstance(value, list | tuple):
+        if not value:
+            raise TypeError(f"empty array parameter {name!r} needs Typed(value, 'ARRAY<T>')")
+        return bigquery.ArrayQueryParameter(name, _scalar_type(value[0]), list(value))
+    if value is None:
+        return bigquery.ScalarQueryParameter(name, "STRING", None)
+    return bigquery.ScalarQueryParameter(name, _scalar_type(value), value)
+
+
+class BigQueryWarehouse(Warehouse):
+    def __init__(self, project: str, dataset: str, client: Any = None, location: str | None = None) -> None:
+        self.project = project
+        self.dataset = dataset
+        self.client = client or bigquery.Client(project=project, location=location)
+
+    @property
+    def dataset_ref(self) -> str:
+        return f"{self.project}.{self.dataset}"
+
+    def _job_config(self, params: Mapping[str, Any] | None) -> bigquery.QueryJobConfig:
+        return bigquery.QueryJobConfig(
+            default_dataset=self.dataset_ref,
+            query_parameters=[query_parameter(k, v) for k, v in (params or {}).items()],
+        )
+
+    def _used_params(self, sql: str, params: Mapping[str, Any] | None) -> dict[str, Any]:
+        return {k: v for k, v in (params or {}).items() if f"@{k}" in sql}
+
+    def query(self, sql: str | Path, params: Mapping[str, Any] | None = None) -> list[Row]:
+        text = sql_text(sql)
+        job = self.client.query(text, job_config=self._job_config(self._used_params(text, params)))
+        return [dict(row.items()) for row in job.result()]
+
+    def execute_script(self, sql: str | Path, params: Mapping[str, Any] | None = None) -> None:
+        self.query(sql, params)  # BigQuery runs multi-statement scripts as one job
+
+    def column_types(self, table: str) -> dict[str, str]:
+        rows = self.query("select column_name, data_type from INFORMATION_SCHEMA.COLUMNS "
+                          "where table_name = @t order by ordinal_position", {"t": table})
+        return {r["column_name"]: r["data_type"] for r in rows}
+
+    def _stage(self, table: str, columns: list[str], rows: list[Row]) -> str:
+        target = self.client.get_table(f"{self.dataset_ref}.{table}")
+        schema = [field for field in target.schema if field.name in columns]
+        stage = f"_stage_{table}_{uuid.uuid4().hex[:12]}"
+        stage_table = bigquery.Table(f"{self.dataset_ref}.{stage}", schema=schema)
+        stage_table.expires = dt.datetime.now(dt.UTC) + STAGE_TTL
+        self.client.create_table(stage_table)
+        payload = "\n".join(json.dumps(json_ready(row)) for row in rows).encode()
+        config = bigquery.LoadJobConfig(
+            schema=schema,
+            source_format=bigquery.SourceFormat.NEWLINE_DELIMITED_JSON,
+            write_disposition=bigquery.WriteDisposition.WRITE_TRUNCATE,
+        )
+        self.client.load_table_from_file(io.BytesIO(payload), stage_table, job_config=config).result()
+        return stage
+
+    def _drop_stage(self, stage: str) -> None:
+        self.client.delete_table(f"{self.dataset_ref}.{stage}", not_found_ok=True)
+
+    def _run_dml(self, sql: str) -> int:
+        job = self.client.query(sql, job_config=self._job_config(None))
+        job.result()
+        return int(job.num_dml_affected_rows or 0)
+
+    def _apply_view(self, ddl: str) -> None:
+        self.query(qualify_tables(ddl, self.project, self.dataset))
+
+    def vector_search(self, table: str, column: str, query_vector: Sequence[float], top_k: int,
+                      select: Sequence[str], where: str | None = None,
+                      params: Mapping[str, Any] | None = None) -> list[Row]:
+        cols = ", ".join(f"base.{c} as {c}" for c in select)
+        base = f"(select * from {table} where {column} is not null" + (f" and ({where}))" if where else ")")
+        sql = (f"select {cols}, distance from vector_search({base}, '{column}', "
+               f"(select @_query_vector as {column}), top_k => {int(top_k)}, distance_type => 'COSINE') "
+               "order by distance")
+        vector = Typed([float(v) for v in query_vector], "ARRAY<FLOAT64>")
+        return self.query(sql, {**(params or {}), "_query_vector": vector})
+
+
+def qualify_tables(sql: str, project: str, dataset: str) -> str:
+    """Qualify unqualified table names: a view's stored SQL has no default dataset to fall back on."""
+    import sqlglot
+    from sqlglot import exp
+
+    tree = sqlglot.parse_one(sql, read="bigquery")
+    ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
+    created = tree.this if isinstance(tree, exp.Create) else None
+    for table in tree.find_all(exp.Table):
+        if not table.db and table.name not in ctes:
+            table.set("db", exp.to_identifier(dataset))
+            table.set("catalog", exp.to_identifier(project))
+    if created is not None and isinstance(created, exp.Table) and not created.db:
+        created.set("db", exp.to_identifier(dataset))
+        created.set("catalog", exp.to_identifier(project))
+    return tree.sql(dialect="bigquery")

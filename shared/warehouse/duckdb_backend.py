@@ -1,0 +1,115 @@
+"""The embedded warehouse: one DuckDB file, BigQuery SQL transpiled by sqlglot."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from shared.warehouse.base import Row, Typed, Warehouse, sql_text
+from shared.warehouse.transpile import to_duckdb
+
+
+def _plain(value: Any) -> Any:
+    return value.value if isinstance(value, Typed) else value
+
+
+class DuckDBWarehouse(Warehouse):
+    dialect_note = "BigQuery SQL transpiled to DuckDB"
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._con = duckdb.connect(path)
+        self._con.execute("set TimeZone = 'UTC'")
+        self._lock = threading.RLock()
+
+    def _run(self, sql: str, params: Mapping[str, Any] | None) -> duckdb.DuckDBPyConnection:
+        statements = to_duckdb(sql)
+        if len(statements) != 1:
+            raise ValueError(f"expected one statement, got {len(statements)}; use execute_script")
+        text, names = statements[0]
+        missing = [n for n in names if n not in (params or {})]
+        if missing:
+            raise ValueError(f"missing query parameter(s): {missing}")
+        bound = {n: _plain((params or {})[n]) for n in names}
+        return self._con.execute(text, bound) if bound else self._con.execute(text)
+
+    def query(self, sql: str | Path, params: Mapping[str, Any] | None = None) -> list[Row]:
+        with self._lock:
+            cursor = self._run(sql_text(sql), params)
+            if cursor.description is None:
+                return []
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def execute_script(self, sql: str | Path, params: Mapping[str, Any] | None = None) -> None:
+        with self._lock:
+            for text, names in to_duckdb(sql_text(sql)):
+                bound = {n: _plain((params or {})[n]) for n in names}
+                self._con.execute(text, bound) if bound else self._con.execute(text)
+
+    def column_types(self, table: str) -> dict[str, str]:
+        with self._lock:  # catalog lookup in DuckDB's own dialect
+            rows = self._con.execute(
+                "select column_name, data_type from information_schema.columns "
+                "where table_name = $t and table_schema = 'main' order by ordinal_position", {"t": table},
+            ).fetchall()
+        return dict(rows)
+
+    def merge(self, table: str, rows: Any, key: Sequence[str] | None = None,
+              volatile: Sequence[str] = ()) -> int:
+        with self._lock:  # staging lives on this connection; keep stage + merge together
+            return super().merge(table, rows, key, volatile)
+
+    def _stage(self, table: str, columns: list[str], rows: list[Row]) -> str:
+        import pyarrow as pa
+
+        stage = f"_stage_{table}_{uuid.uuid4().hex[:8]}"
+        cols = ", ".join(columns)
+        self._con.execute(f"create temp table {stage} as select {cols} from {table} limit 0")
+        arrow = pa.table({c: _arrow_column([r[c] for r in rows]) for c in columns})
+        self._con.register("_incoming", arrow)
+        try:
+            self._con.execute(f"insert into {stage} by name select * from _incoming")
+        finally:
+            self._con.unregister("_incoming")
+        return stage
+
+    def _drop_stage(self, stage: str) -> None:
+        self._con.execute(f"drop table if exists {stage}")
+
+    def _run_dml(self, sql: str) -> int:
+        result = self._run(sql, None).fetchone()
+        return int(result[0]) if result else 0
+
+    def _apply_view(self, ddl: str) -> None:
+        self.execute_script(ddl)
+
+    def vector_search(self, table: str, column: str, query_vector: Sequence[float], top_k: int,
+                      select: Sequence[str], where: str | None = None,
+                      params: Mapping[str, Any] | None = None) -> list[Row]:
+        cols = ", ".join(select)
+        filters = f"{column} is not null" + (f" and ({where})" if where else "")
+        sql = (f"select {cols}, 1 - list_cosine_similarity({column}, @_query_vector) as distance "
+               f"from {table} where {filters} order by distance limit {int(top_k)}")
+        return self.query(sql, {**(params or {}), "_query_vector": [float(v) for v in query_vector]})
+
+    def close(self) -> None:
+        with self._lock:
+            self._con.close()
+
+
+def _arrow_column(values: list[Any]) -> Any:
+    """An Arrow array for one column; values of mixed types fall back to text (DuckDB casts on insert)."""
+    import pyarrow as pa
+
+    try:
+        return pa.array(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array([None if v is None else str(v) for v in values], type=pa.string())

@@ -1,0 +1,3 @@
+select cursor_value
+from sync_state
+where job = @job and scope = @scope

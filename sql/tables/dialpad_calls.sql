@@ -1,0 +1,44 @@
+-- One concluded Dialpad call; phones in E.164; customer side is external_number whatever the direction.
+-- key: call_id
+-- grain: one Dialpad call
+create table if not exists dialpad_calls (
+  call_id string not null,
+  call_time timestamp,
+  connected_at timestamp,
+  ended_at timestamp,
+  direction string,
+  state string,
+  duration_seconds float64,
+  total_duration_seconds float64,
+  from_number string,
+  to_number string,
+  external_number string,
+  internal_number string,
+  external_number_raw string,
+  internal_number_raw string,
+  rep_user_id string,
+  rep_email string,
+  rep_name string,
+  contact_id string,
+  contact_type string,
+  contact_name string,
+  contact_email string,
+  was_recorded bool,
+  has_transcript bool,
+  transcript_text string,
+  ingested_at timestamp not null,
+  _run_id string,
+  sf_contact_id string,
+  sf_lead_id string,
+  sf_account_id string,
+  match_method string,
+  match_confidence float64,
+  matched_at timestamp,
+  embedding array<float64>,
+  embedding_model string,
+  embedding_text_hash string,
+  embedded_at timestamp
+)
+partition by date(call_time)
+cluster by external_number
+options (description = 'Dialpad calls with transcripts and Salesforce resolution');

@@ -1,0 +1,33 @@
+-- One Gmail message as seen in one synced mailbox (the same mail in two mailboxes is two rows,
+-- linked by rfc822_message_id). Embedding columns are written by generate-embeddings only.
+-- key: mailbox, message_id
+-- grain: one message in one mailbox
+create table if not exists gmail_messages (
+  mailbox string not null,
+  message_id string not null,
+  thread_id string,
+  history_id string,
+  labels array<string>,
+  sent_at timestamp,
+  internal_at timestamp,
+  subject string,
+  from_email string,
+  from_name string,
+  snippet string,
+  body_text string,
+  body_truncated bool,
+  rfc822_message_id string,
+  in_reply_to string,
+  references_ids array<string>,
+  size_estimate int64,
+  is_deleted bool not null,
+  ingested_at timestamp not null,
+  _run_id string,
+  embedding array<float64>,
+  embedding_model string,
+  embedding_text_hash string,
+  embedded_at timestamp
+)
+partition by date(sent_at)
+cluster by mailbox, thread_id
+options (description = 'Gmail messages per synced mailbox');

@@ -1,0 +1,25 @@
+-- Salesforce Contact; emails and phones kept raw and normalised (lower-case email, E.164 phone).
+-- key: contact_id
+-- grain: one Salesforce Contact
+create table if not exists sf_contacts (
+  contact_id string not null,
+  account_id string,
+  first_name string,
+  last_name string,
+  email string,
+  email_normalized string,
+  title string,
+  phone string,
+  phone_e164 string,
+  lead_source string,
+  last_activity_date date,
+  owner_id string,
+  created_date timestamp,
+  last_modified_date timestamp,
+  system_modstamp timestamp not null,
+  is_deleted bool not null,
+  _synced_at timestamp not null,
+  _run_id string
+)
+cluster by email_normalized
+options (description = 'Salesforce contacts');

@@ -1,0 +1,20 @@
+-- Salesforce User (the sales reps and admins who own records).
+-- key: user_id
+-- grain: one Salesforce User
+create table if not exists sf_users (
+  user_id string not null,
+  user_name string,
+  email string,
+  email_normalized string,
+  title string,
+  phone string,
+  phone_e164 string,
+  is_active bool,
+  created_date timestamp,
+  last_modified_date timestamp,
+  system_modstamp timestamp not null,
+  is_deleted bool not null,
+  _synced_at timestamp not null,
+  _run_id string
+)
+options (description = 'Salesforce users');

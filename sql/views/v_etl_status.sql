@@ -1,0 +1,47 @@
+-- Latest run of each function and of each scope inside it: status, duration, rows.
+-- scope '*' is the run as a whole.
+create or replace view v_etl_status as
+with runs as (
+  select
+    function_name,
+    '*' as scope,
+    run_id,
+    status,
+    started_at,
+    completed_at,
+    duration_seconds,
+    rows_processed,
+    error_message,
+    trigger,
+  from etl_runs
+),
+
+scopes as (
+  select
+    s.function_name,
+    s.scope,
+    s.run_id,
+    s.status,
+    r.started_at,
+    s.completed_at,
+    r.duration_seconds,
+    s.rows_processed,
+    s.error_message,
+    r.trigger,
+  from etl_run_scopes as s
+  join etl_runs as r using (run_id)
+),
+
+unioned as (
+  select * from runs
+  union all
+  select * from scopes
+),
+
+final as (
+  select *
+  from unioned
+  qualify row_number() over (partition by function_name, scope order by started_at desc, run_id desc) = 1
+)
+
+select * from final

@@ -1,0 +1,30 @@
+-- Functions whose last two or more scheduled runs (running ones aside) all failed.
+create or replace view v_pipeline_health as
+with scheduled as (
+  select
+    function_name,
+    status,
+    started_at,
+    error_message,
+    row_number() over (partition by function_name order by started_at desc, run_id desc) as recency,
+  from etl_runs
+  where trigger = 'scheduler' and status != 'running'
+),
+
+streaks as (
+  select
+    function_name,
+    coalesce(min(if(status != 'failed', recency, null)) - 1, max(recency)) as consecutive_failures,
+    max(if(recency = 1, started_at, null)) as last_run_at,
+    max(if(recency = 1, error_message, null)) as last_error_message,
+  from scheduled
+  group by function_name
+),
+
+final as (
+  select *
+  from streaks
+  where consecutive_failures >= 2
+)
+
+select * from final
