@@ -15,11 +15,11 @@ import logging
 import sys
 import threading
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, TextIO
 
 MASK = "***"
 _STANDARD_ATTRS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
-_context: contextvars.ContextVar[dict[str, str]] = contextvars.ContextVar("log_context", default={})
+_context: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar("log_context", default=None)
 _secrets: set[str] = set()
 _secrets_lock = threading.Lock()
 _MIN_SECRET_LEN = 4
@@ -46,7 +46,7 @@ def mask_secrets(text: str) -> str:
 @contextlib.contextmanager
 def bind_run(**fields: str) -> Iterator[None]:
     """Attach fields (run_id, function, scope…) to every log line written inside the block."""
-    token = _context.set({**_context.get(), **fields})
+    token = _context.set({**(_context.get() or {}), **fields})
     try:
         yield
     finally:
@@ -54,7 +54,7 @@ def bind_run(**fields: str) -> Iterator[None]:
 
 
 def current_context() -> dict[str, str]:
-    return dict(_context.get())
+    return dict(_context.get() or {})
 
 
 class JsonFormatter(logging.Formatter):
@@ -64,7 +64,7 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
             "time": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(),
             "logger": record.name,
-            **_context.get(),
+            **(_context.get() or {}),
         }
         for key, value in vars(record).items():
             if key not in _STANDARD_ATTRS and not key.startswith("_"):
@@ -74,18 +74,35 @@ class JsonFormatter(logging.Formatter):
         return mask_secrets(json.dumps(entry, default=str))
 
 
-def configure_logging(level: str = "INFO", stream: Any = None) -> None:
-    """Install the JSON handler on the root logger (idempotent)."""
+class StructuredHandler(logging.Handler):
+    """Writes formatted lines to a stream, or to whatever `sys.stdout` is at the time of writing."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        super().__init__()
+        self.stream = stream
+        self.setFormatter(JsonFormatter())
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            out = self.stream or sys.stdout
+            out.write(self.format(record) + "\n")
+            out.flush()
+        except Exception:
+            self.handleError(record)
+
+
+def configure_logging(level: str | None = None, stream: TextIO | None = None) -> None:
+    """Install the JSON handler on the root logger once (at INFO unless told); later calls change only
+    the level they are given and the stream."""
     root = logging.getLogger()
-    root.setLevel(level.upper())
-    for handler in root.handlers:
-        if getattr(handler, "_structured", False):
-            handler.setStream(stream or sys.stdout)  # type: ignore[attr-defined]
-            return
-    handler = logging.StreamHandler(stream or sys.stdout)
-    handler.setFormatter(JsonFormatter())
-    handler._structured = True  # type: ignore[attr-defined]
-    root.addHandler(handler)
+    handler = next((h for h in root.handlers if isinstance(h, StructuredHandler)), None)
+    if handler is None:
+        root.addHandler(StructuredHandler(stream))
+        root.setLevel((level or "INFO").upper())
+        return
+    handler.stream = stream
+    if level:
+        root.setLevel(level.upper())
 
 
 def get_logger(name: str) -> logging.Logger:

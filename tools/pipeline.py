@@ -1,0 +1,49 @@
+"""The suite's functions in pipeline order, with the body `make demo` sends each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+FUNCTIONS_DIR = ROOT / "functions"
+
+
+@dataclass(frozen=True)
+class FunctionEntry:
+    cloud_name: str
+    folder: str
+    demo_body: dict[str, Any] = field(default_factory=dict)
+    summary_sql: tuple[str, ...] = ()
+
+    @property
+    def source(self) -> Path:
+        return FUNCTIONS_DIR / self.folder / "main.py"
+
+    @property
+    def target(self) -> str:
+        return self.folder
+
+
+PIPELINE: tuple[FunctionEntry, ...] = (
+    FunctionEntry("salesforce-sync", "salesforce_sync", {"object_type": "all", "sync_type": "full"}),
+    FunctionEntry("dialpad-sync", "dialpad_sync", {"sync_type": "full"}),
+    FunctionEntry("gmail-sync", "gmail_sync", {"sync_type": "full"}),
+    FunctionEntry("usage-collect", "usage_collect", {}),
+    FunctionEntry("entity-resolution", "entity_resolution", {}),
+    FunctionEntry("generate-embeddings", "generate_embeddings", {}),
+    FunctionEntry("account-scoring", "account_scoring", {}),
+)
+
+
+def implemented() -> list[FunctionEntry]:
+    """Pipeline entries whose function folder exists, in order."""
+    return [entry for entry in PIPELINE if entry.source.is_file()]
+
+
+def by_cloud_name(name: str) -> FunctionEntry:
+    for entry in PIPELINE:
+        if entry.cloud_name == name:
+            return entry
+    raise KeyError(f"unknown function {name!r}; known: {', '.join(e.cloud_name for e in PIPELINE)}")
