@@ -27,8 +27,12 @@ test: lint typecheck unit
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
+# Each function folder is checked on its own: its modules are top-level in the deployed bundle.
 typecheck: $(STAMP)
-	$(VENV)/bin/mypy shared functions tools
+	$(VENV)/bin/mypy shared tools sandbox
+	@for d in $(wildcard functions/*/); do \
+	  echo "mypy $$d"; (cd $$d && MYPYPATH=$(CURDIR) $(CURDIR)/$(VENV)/bin/mypy --config-file $(CURDIR)/pyproject.toml .) || exit 1; \
+	done
 
 unit: $(STAMP)
 	$(PY) -m pytest -n 2 tests

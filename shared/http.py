@@ -177,6 +177,7 @@ def make_session(policy: HttpPolicy) -> requests.Session:
     session.mount("http://", adapter)
     if policy.ca_bundle:
         session.verify = policy.ca_bundle
+        session.trust_env = False  # else REQUESTS_CA_BUNDLE in the environment overrides `verify`
     session.headers["User-Agent"] = f"sales-intel-functions ({policy.source})"
     return session
 

@@ -91,16 +91,20 @@ class StructuredHandler(logging.Handler):
             self.handleError(record)
 
 
-def configure_logging(level: str | None = None, stream: TextIO | None = None) -> None:
-    """Install the JSON handler on the root logger once (at INFO unless told); later calls change only
-    the level they are given and the stream."""
+_KEEP: Any = object()
+
+
+def configure_logging(level: str | None = None, stream: TextIO | None = _KEEP) -> None:
+    """Install the JSON handler on the root logger once (at INFO unless told). Later calls change only what
+    they are given: the level, and the stream (None = whatever `sys.stdout` is when a line is written)."""
     root = logging.getLogger()
     handler = next((h for h in root.handlers if isinstance(h, StructuredHandler)), None)
     if handler is None:
-        root.addHandler(StructuredHandler(stream))
+        root.addHandler(StructuredHandler(None if stream is _KEEP else stream))
         root.setLevel((level or "INFO").upper())
         return
-    handler.stream = stream
+    if stream is not _KEEP:
+        handler.stream = stream
     if level:
         root.setLevel(level.upper())
 

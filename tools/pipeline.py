@@ -15,7 +15,8 @@ class FunctionEntry:
     cloud_name: str
     folder: str
     demo_body: dict[str, Any] = field(default_factory=dict)
-    summary_sql: tuple[str, ...] = ()
+    summary_sql: tuple[tuple[str, str], ...] = ()
+    """(title, BigQuery SQL) pairs the demo prints after the run."""
 
     @property
     def source(self) -> Path:

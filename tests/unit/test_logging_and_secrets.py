@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+from collections.abc import Iterator
 
 import pytest
 
@@ -24,10 +25,11 @@ def captured_lines(stream: io.StringIO) -> list[dict[str, object]]:
 
 
 @pytest.fixture
-def stream() -> io.StringIO:
+def stream() -> Iterator[io.StringIO]:
     out = io.StringIO()
     shared_log.configure_logging("DEBUG", stream=out)
-    return out
+    yield out
+    shared_log.configure_logging("INFO", stream=None)
 
 
 def test_secret_values_are_masked_in_messages_extras_and_tracebacks(

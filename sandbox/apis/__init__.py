@@ -1,0 +1,17 @@
+"""The fake source APIs. Each module offers `blueprint(state) -> flask.Blueprint`; the sandbox mounts every
+factory listed in REGISTRY on one app, served on both its HTTP and HTTPS ports."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Blueprint
+
+from sandbox.apis import salesforce
+from sandbox.state import SandboxState
+
+BlueprintFactory = Callable[[SandboxState], Blueprint]
+
+REGISTRY: list[tuple[str, BlueprintFactory]] = [
+    ("salesforce", salesforce.blueprint),
+]

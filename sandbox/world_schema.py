@@ -1,0 +1,78 @@
+"""The Salesforce objects the world holds: their fields (in API order), key prefixes and list names."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+SYSTEM_FIELDS = ("CreatedDate", "LastModifiedDate", "SystemModstamp", "IsDeleted")
+
+SF_FIELDS: dict[str, tuple[str, ...]] = {
+    "User": (
+        "Id", "Username", "FirstName", "LastName", "Name", "Email", "Title", "Phone", "Department",
+        "IsActive", "UserType", *SYSTEM_FIELDS,
+    ),
+    "Account": (
+        "Id", "OwnerId", "Name", "Website", "Industry", "Type", "AnnualRevenue", "NumberOfEmployees",
+        "BillingCountry", "ParentId", "LastActivityDate", *SYSTEM_FIELDS,
+    ),
+    "Contact": (
+        "Id", "OwnerId", "AccountId", "FirstName", "LastName", "Name", "Email", "Title", "Phone",
+        "MailingCountry", "LeadSource", "LastActivityDate", *SYSTEM_FIELDS,
+    ),
+    "Lead": (
+        "Id", "OwnerId", "FirstName", "LastName", "Name", "Email", "Company", "Title", "Phone", "Country",
+        "Status", "LeadSource", "Industry", "IsConverted", "ConvertedDate", "ConvertedAccountId",
+        "ConvertedContactId", "ConvertedOpportunityId", *SYSTEM_FIELDS,
+    ),
+    "Opportunity": (
+        "Id", "OwnerId", "AccountId", "Name", "StageName", "Amount", "CloseDate", "Probability", "IsClosed",
+        "IsWon", "ForecastCategoryName", "Type", "LeadSource", "NextStep", *SYSTEM_FIELDS,
+    ),
+    "Task": (
+        "Id", "OwnerId", "Subject", "Status", "Priority", "ActivityDate", "WhoId", "WhatId", "AccountId",
+        "Type", "TaskSubtype", "CallDurationInSeconds", "CallDisposition", "CallType", "Description",
+        "IsClosed", "CompletedDateTime", *SYSTEM_FIELDS,
+    ),
+    "Event": (
+        "Id", "OwnerId", "Subject", "StartDateTime", "EndDateTime", "ActivityDateTime", "ActivityDate",
+        "DurationInMinutes", "IsAllDayEvent", "WhoId", "WhatId", "AccountId", "Location", "Type",
+        "EventSubtype", "Description", *SYSTEM_FIELDS,
+    ),
+    "EmailMessage": (
+        "Id", "ActivityId", "ParentId", "RelatedToId", "Subject", "FromName", "FromAddress", "ToAddress",
+        "CcAddress", "TextBody", "HtmlBody", "MessageDate", "Incoming", "Status", "MessageIdentifier",
+        "ThreadIdentifier", *SYSTEM_FIELDS,
+    ),
+}
+SF_PREFIXES = {
+    "User": "005", "Account": "001", "Contact": "003", "Lead": "00Q", "Opportunity": "006", "Task": "00T",
+    "Event": "00U", "EmailMessage": "02s",
+}
+WORLD_LISTS = {
+    "User": "users", "Account": "accounts", "Contact": "contacts", "Lead": "leads",
+    "Opportunity": "opportunities", "Task": "tasks", "Event": "events", "EmailMessage": "email_messages",
+}
+OBJECT_BY_PREFIX = {prefix: name for name, prefix in SF_PREFIXES.items()}
+
+SfRecord = dict[str, Any]
+
+
+def sf_record(object_type: str, created: datetime, modified: datetime | None = None,
+              **values: Any) -> SfRecord:
+    """A record holding every field of the object (unset ones as None), with system fields filled in."""
+    unknown = set(values) - set(SF_FIELDS[object_type])
+    if unknown:
+        raise KeyError(f"{object_type} has no field(s) {sorted(unknown)}")
+    record: SfRecord = dict.fromkeys(SF_FIELDS[object_type])
+    record.update(values)
+    stamp = modified or created
+    record.update(CreatedDate=created, LastModifiedDate=stamp, SystemModstamp=stamp, IsDeleted=False)
+    return record
+
+RELATIONSHIP_TARGETS: dict[str, tuple[str, ...]] = {
+    "Owner": ("User",), "Account": ("Account",), "Parent": ("Account",), "ConvertedAccount": ("Account",),
+    "ConvertedContact": ("Contact",), "ConvertedOpportunity": ("Opportunity",), "Who": ("Contact", "Lead"),
+    "What": ("Account", "Opportunity"), "RelatedTo": ("Account", "Opportunity"), "Activity": ("Task",),
+}
+"""Relationship name → the objects its `<name>Id` field can point at (Who and What are polymorphic)."""

@@ -1,0 +1,44 @@
+"""What the pipelines should find: the answers tests and evaluations compare against."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass
+class Truth:
+    """Ground truth, keyed the way the warehouse will be (emails lowercased, phones in E.164)."""
+
+    email_to_record: dict[str, str] = field(default_factory=dict)
+    """Lowercased address → Contact id, or Lead id when no contact has it (a contact wins over its lead)."""
+    phone_to_contact: dict[str, str] = field(default_factory=dict)
+    phone_to_lead: dict[str, str] = field(default_factory=dict)
+    account_domains: dict[str, str] = field(default_factory=dict)
+    """Account id → the domain its people mail from (known even where Website is blank)."""
+    domain_to_account: dict[str, str] = field(default_factory=dict)
+    in_market_accounts: set[str] = field(default_factory=set)
+    """Accounts the generator meant to be buying."""
+    intent_accounts: set[str] = field(default_factory=set)
+    """Accounts whose threads or calls actually discuss budget approval, pricing or procurement."""
+    unknown_addresses: set[str] = field(default_factory=set)
+    """Lowercased addresses seen in mail that belong to no Contact or Lead."""
+    noise_addresses: set[str] = field(default_factory=set)
+    """Newsletter and notification senders."""
+    personal_aliases: dict[str, str] = field(default_factory=dict)
+    """Personal (gmail.com) address → the Contact it belongs to; not resolvable by address alone."""
+    message_intent: dict[str, str] = field(default_factory=dict)
+    message_account: dict[str, str | None] = field(default_factory=dict)
+    call_intent: dict[str, str] = field(default_factory=dict)
+    call_record: dict[str, str | None] = field(default_factory=dict)
+    """Dialpad call id → the Contact or Lead on the other end (None for unknown numbers)."""
+    call_account: dict[str, str | None] = field(default_factory=dict)
+    key_owner: dict[str, str | None] = field(default_factory=dict)
+    """Anthropic API key id → owner's email today (None for service keys)."""
+    key_handovers: dict[str, tuple[date, str, str]] = field(default_factory=dict)
+    """Key id → (handover day, previous owner, new owner); usage before that day is the previous owner's."""
+    sheet_bad_rows: dict[int, str] = field(default_factory=dict)
+    """Row index in `key_mapping_sheet` → why it must be rejected."""
+
+    def record_for_email(self, address: str) -> str | None:
+        return self.email_to_record.get(address.strip().lower())

@@ -1,0 +1,83 @@
+"""The SOQL subset: parsing, binding to the schema, filtering, ordering, limiting."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from sandbox.apis import soql, soql_run
+from sandbox.world_schema import RELATIONSHIP_TARGETS, SF_FIELDS
+
+
+def bound(text: str) -> soql.Query:
+    return soql.bind(soql.parse(text), SF_FIELDS, RELATIONSHIP_TARGETS)
+
+
+def test_parses_the_incremental_query_a_sync_sends() -> None:
+    query = bound("select id, NAME, owner.name from ACCOUNT where SystemModstamp > 2024-05-01T00:00:00Z "
+                  "and IsDeleted = false order by SystemModstamp limit 500")
+
+    assert query.object_type == "Account"
+    assert query.fields == ("Id", "Name", "Owner.Name")
+    assert query.where == (soql.Condition("SystemModstamp", ">", datetime(2024, 5, 1, tzinfo=UTC)),
+                           soql.Condition("IsDeleted", "=", False))
+    assert query.order_by == (soql.OrderKey("SystemModstamp"),) and query.limit == 500
+
+
+@pytest.mark.parametrize("literal, value", [
+    ("2024-05-01T10:00:00.000+0000", datetime(2024, 5, 1, 10, tzinfo=UTC)),
+    ("2024-05-01T12:00:00+02:00", datetime(2024, 5, 1, 10, tzinfo=UTC)),
+    ("2024-05-01", date(2024, 5, 1)),
+    ("'O\\'Brien'", "O'Brien"),
+    ("42", 42.0),
+    ("null", None),
+    ("TRUE", True),
+])
+def test_literals(literal: str, value: object) -> None:
+    assert soql.parse(f"SELECT Id FROM Account WHERE Name = {literal}").where[0].value == value
+
+
+@pytest.mark.parametrize("text", [
+    "SELECT FROM Account", "SELECT Id FRM Account", "SELECT Id FROM Account WHERE", "SELECT Id, FROM Account",
+    "SELECT Id FROM Account LIMIT x", "SELECT Id FROM Account WHERE Name = 'a' OR Name = 'b'",
+    "SELECT Id FROM Account ORDER SystemModstamp", "SELECT Id FROM Account #", "",
+])
+def test_unparseable_queries_are_malformed(text: str) -> None:
+    with pytest.raises(soql.SoqlError) as failure:
+        soql.parse(text)
+    assert failure.value.code == "MALFORMED_QUERY" and "ERROR at Row:1" in failure.value.message
+
+
+@pytest.mark.parametrize("text, code", [
+    ("SELECT Nope FROM Account", "INVALID_FIELD"),
+    ("SELECT Id FROM Account WHERE Nope = 1", "INVALID_FIELD"),
+    ("SELECT Owner.Nope FROM Account", "INVALID_FIELD"),
+    ("SELECT Account.Name FROM Account", "INVALID_FIELD"),
+    ("SELECT Id FROM Widget", "INVALID_TYPE"),
+])
+def test_unknown_names_are_refused_like_salesforce(text: str, code: str) -> None:
+    with pytest.raises(soql.SoqlError) as failure:
+        bound(text)
+    assert failure.value.code == code
+
+
+def test_run_filters_orders_and_limits() -> None:
+    records: list[dict[str, object]] = [
+        {"Id": "1", "Name": "beta", "Amount": 5.0, "CloseDate": date(2024, 1, 2)},
+        {"Id": "2", "Name": "Alpha", "Amount": None, "CloseDate": date(2024, 1, 1)},
+        {"Id": "3", "Name": "gamma", "Amount": 7.0, "CloseDate": date(2024, 1, 3)},
+        {"Id": "4", "Name": "ALPHA", "Amount": 1.0, "CloseDate": date(2024, 1, 4)},
+    ]
+
+    def ids(text: str) -> list[str]:
+        return [r["Id"] for r in soql_run.run(soql.parse(text), records)]
+
+    assert ids("SELECT Id FROM Opportunity ORDER BY Name, Id DESC") == ["4", "2", "1", "3"]
+    assert ids("SELECT Id FROM Opportunity ORDER BY Amount") == ["2", "4", "1", "3"]
+    assert ids("SELECT Id FROM Opportunity ORDER BY Amount DESC") == ["3", "1", "4", "2"]
+    assert ids("SELECT Id FROM Opportunity ORDER BY Amount NULLS LAST LIMIT 2") == ["4", "1"]
+    assert ids("SELECT Id FROM Opportunity WHERE Name = 'alpha'") == ["2", "4"]
+    assert ids("SELECT Id FROM Opportunity WHERE Amount >= 5 AND CloseDate < 2024-01-03") == ["1"]
+    assert ids("SELECT Id FROM Opportunity WHERE Amount = null") == ["2"]
+    assert ids("SELECT Id FROM Opportunity WHERE Amount != null AND Id IN ('1', '2', '3')") == ["1", "3"]
