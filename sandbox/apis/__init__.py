@@ -7,11 +7,16 @@ from collections.abc import Callable
 
 from flask import Blueprint
 
-from sandbox.apis import salesforce
+from sandbox.apis import anthropic, cursor, dialpad, gmail, salesforce, sheets
 from sandbox.state import SandboxState
 
 BlueprintFactory = Callable[[SandboxState], Blueprint]
 
 REGISTRY: list[tuple[str, BlueprintFactory]] = [
     ("salesforce", salesforce.blueprint),
+    ("dialpad", dialpad.blueprint),
+    ("gmail", gmail.blueprint),
+    ("anthropic", anthropic.blueprint),
+    ("cursor", cursor.blueprint),
+    ("sheets", sheets.blueprint),
 ]

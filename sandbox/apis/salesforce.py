@@ -1,4 +1,9 @@
-"""Salesforce REST query and queryAll over the world's records, paged by nextRecordsUrl like the real API."""
+"""The Salesforce fake: REST query/queryAll paged by nextRecordsUrl, sObject describe, Bulk API 2.0 query jobs
+(`salesforce_bulk`) and the OAuth token endpoint (`salesforce_auth`), over the world's records.
+
+Everything under /services/data needs a live bearer session: any non-empty token the org did not expire
+(`salesforce_org(state).expire_sessions()` makes issued ones answer 401 INVALID_SESSION_ID).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,10 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from sandbox.apis import soql, soql_run
+from sandbox.apis import salesforce_auth, soql, soql_run
+from sandbox.apis.salesforce_bulk import BulkQueryApi
+from sandbox.apis.salesforce_describe import describe
+from sandbox.apis.salesforce_org import SalesforceOrg, salesforce_org
 from sandbox.state import SandboxState
 from sandbox.world_schema import OBJECT_BY_PREFIX, RELATIONSHIP_TARGETS, SF_FIELDS, SfRecord
 
@@ -102,10 +110,10 @@ def batch_size(options: str | None) -> int:
     return min(max(int(match.group(1)), MIN_BATCH), MAX_BATCH) if match else DEFAULT_BATCH
 
 
-def authenticate() -> tuple[Response, int] | None:
-    """Any non-empty bearer token is a live session; the API version must look like `v59.0`."""
+def authenticate(org: SalesforceOrg) -> tuple[Response, int] | None:
+    """A live bearer session is required; the API version must look like `v59.0`."""
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    if scheme.lower() != "bearer" or not org.session_is_live(token):
         return error(401, "INVALID_SESSION_ID", "Session expired or invalid")
     if not _VERSION.fullmatch((request.view_args or {}).get("version", "")):
         return error(404, "NOT_FOUND", "The requested resource does not exist")
@@ -115,8 +123,8 @@ def authenticate() -> tuple[Response, int] | None:
 class _QueryApi:
     """GET query/ and queryAll/ (first page) and their nextRecordsUrl follow-ups."""
 
-    def __init__(self, state: SandboxState) -> None:
-        self.state = state
+    def __init__(self, state: SandboxState, org: SalesforceOrg) -> None:
+        self.state, self.org = state, org
         self.cursors = _Cursors()
 
     def first_page(self, version: str, endpoint: str) -> Response | tuple[Response, int]:
@@ -124,7 +132,7 @@ class _QueryApi:
         if not text.strip():
             return error(400, "MALFORMED_QUERY", "A query string has to be specified")
         try:
-            parsed = soql.bind(soql.parse(text), SF_FIELDS, RELATIONSHIP_TARGETS)
+            parsed = soql.bind(soql.parse(text), self.org.schema(), RELATIONSHIP_TARGETS)
         except soql.SoqlError as failure:
             return error(400, failure.code, failure.message)
         renderer = _Renderer(self.state, version)
@@ -132,6 +140,8 @@ class _QueryApi:
             records = self.state.world.records(parsed.object_type)
             visible = (r for r in records if endpoint == "queryAll" or not r["IsDeleted"])
             selected = soql_run.run(parsed, visible, renderer.value)
+            if parsed.count:
+                return jsonify({"totalSize": len(selected), "done": True, "records": []})
             rows = [renderer.row(parsed.object_type, record, parsed.fields) for record in selected]
         batch = batch_size(request.headers.get("Sforce-Query-Options"))
         return self.page(rows, 0, batch, f"/services/data/{version}/{endpoint}", None)
@@ -153,11 +163,20 @@ class _QueryApi:
         return jsonify(body)
 
 
-def blueprint(state: SandboxState) -> Blueprint:
-    bp = Blueprint("salesforce", __name__, url_prefix="/services/data")
-    api = _QueryApi(state)
+def _describe_view(org: SalesforceOrg) -> Any:
+    def view(version: str, object_type: str) -> Response | tuple[Response, int]:
+        if object_type not in SF_FIELDS:
+            return error(404, "NOT_FOUND", "The requested resource does not exist")
+        return jsonify(describe(org, object_type, version))
+
+    return view
+
+
+def _data_blueprint(state: SandboxState, org: SalesforceOrg) -> Blueprint:
+    bp = Blueprint("data", __name__, url_prefix="/data")
+    api = _QueryApi(state, org)
     calls = itertools.count(1)
-    bp.before_request(authenticate)
+    bp.before_request(lambda: authenticate(org))
 
     @bp.after_request
     def limit_info(response: Response) -> Response:
@@ -167,4 +186,15 @@ def blueprint(state: SandboxState) -> Blueprint:
     endpoint = "<any(query, queryAll):endpoint>"
     bp.add_url_rule(f"/<version>/{endpoint}/", view_func=api.first_page)
     bp.add_url_rule(f"/<version>/{endpoint}/<locator>", view_func=api.next_page)
+    bp.add_url_rule("/<version>/sobjects/<object_type>/describe/", view_func=_describe_view(org),
+                    endpoint="describe", strict_slashes=False)
+    BulkQueryApi(state, org).register(bp)
+    return bp
+
+
+def blueprint(state: SandboxState) -> Blueprint:
+    org = salesforce_org(state)
+    bp = Blueprint("salesforce", __name__, url_prefix="/services")
+    bp.register_blueprint(_data_blueprint(state, org))
+    bp.register_blueprint(salesforce_auth.blueprint(state))
     return bp

@@ -1,4 +1,4 @@
-"""The slice of SOQL a sync sends: SELECT fields FROM object [WHERE a AND b] [ORDER BY f [DESC]] [LIMIT n].
+"""The slice of SOQL a sync sends: SELECT fields|COUNT() FROM object [WHERE a AND b] [ORDER BY f [DESC]] [LIMIT n].
 
 Parsing gives a `Query` of raw names; `bind` checks them against a schema and restores their canonical case
 (SOQL names are case-insensitive). `soql_run` executes a bound query over records.
@@ -60,6 +60,8 @@ class Query:
     where: tuple[Condition, ...] = ()
     order_by: tuple[OrderKey, ...] = ()
     limit: int | None = None
+    count: bool = False
+    """`SELECT COUNT() FROM …`: the answer is only totalSize."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,10 +137,7 @@ class _Parser:
 
     def query(self) -> Query:
         self.expect("name", "select")
-        fields = [self.name()]
-        while self.at_comma():
-            self.next()
-            fields.append(self.name())
+        fields, count = self.select_list()
         self.expect("name", "from")
         object_type = self.name()
         where = self.conditions() if self.accept("where") else ()
@@ -146,7 +145,20 @@ class _Parser:
         limit = int(self.expect("number").text) if self.accept("limit") else None
         if (extra := self.peek()) is not None:
             raise _malformed(self.text, extra.column, extra.text)
-        return Query(object_type, tuple(fields), where, order, limit)
+        return Query(object_type, fields, where, order, limit, count)
+
+    def select_list(self) -> tuple[tuple[str, ...], bool]:
+        token = self.peek()
+        following = self.tokens[self.at + 1] if self.at + 1 < len(self.tokens) else None
+        if token is not None and token.is_word("count") and following is not None and following.text == "(":
+            self.at += 2
+            self.expect_text(")")
+            return (), True
+        fields = [self.name()]
+        while self.at_comma():
+            self.next()
+            fields.append(self.name())
+        return tuple(fields), False
 
     def conditions(self) -> tuple[Condition, ...]:
         found = [self.condition()]

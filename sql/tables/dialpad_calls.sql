@@ -23,9 +23,12 @@ create table if not exists dialpad_calls (
   contact_type string,
   contact_name string,
   contact_email string,
+  contact_phone string,               -- E.164
   was_recorded bool,
-  has_transcript bool,
-  transcript_text string,
+  has_transcript bool,                -- null: not fetched yet (retried by the next run)
+  transcript_text string,             -- "Speaker: words" per spoken line
+  transcript_line_count int64,        -- rows in dialpad_transcript_lines
+  source_hash string,                 -- fingerprint of the Dialpad fields, to skip unchanged calls
   ingested_at timestamp not null,
   _run_id string,
   sf_contact_id string,

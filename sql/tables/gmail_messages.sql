@@ -15,12 +15,15 @@ create table if not exists gmail_messages (
   from_name string,
   snippet string,
   body_text string,
-  body_truncated bool,
+  body_truncated bool,               -- body_text was cut at GMAIL_BODY_MAX_CHARS (default 100,000)
+  body_source string,                -- text/plain, text/html (converted to text) or null (no text part)
   rfc822_message_id string,
   in_reply_to string,
   references_ids array<string>,
   size_estimate int64,
+  attachment_count int64,
   is_deleted bool not null,
+  deleted_at timestamp,
   ingested_at timestamp not null,
   _run_id string,
   embedding array<float64>,

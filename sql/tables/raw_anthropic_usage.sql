@@ -4,8 +4,8 @@
 create table if not exists raw_anthropic_usage (
   bucket_start timestamp not null,
   bucket_end timestamp,
-  api_key_id string not null,
-  workspace_id string not null,
+  api_key_id string not null,        -- '' = console / Workbench usage (no API key)
+  workspace_id string not null,      -- '' = the default workspace
   model string not null,
   service_tier string not null,
   uncached_input_tokens int64,
@@ -15,9 +15,9 @@ create table if not exists raw_anthropic_usage (
   output_tokens int64,
   web_search_requests int64,
   raw_json string,
-  collected_at timestamp not null,
+  collected_at timestamp not null,   -- when this version of the row arrived (new or changed)
   _run_id string
 )
 partition by date(bucket_start)
-cluster by api_key_id
+cluster by workspace_id, api_key_id
 options (description = 'Anthropic usage report rows as collected');

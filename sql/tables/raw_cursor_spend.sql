@@ -1,10 +1,11 @@
 -- Cursor Admin API spend for the current billing cycle, one snapshot row per member per collection day.
--- key: cycle_start, snapshot_date, email
+-- key: cycle_start, snapshot_date, user_email
 -- grain: one member's cycle-to-date spend as seen on one day
 create table if not exists raw_cursor_spend (
   cycle_start timestamp not null,
   snapshot_date date not null,
-  email string not null,
+  user_email string not null,        -- email trimmed and lowercased
+  email string,                      -- as returned
   name string,
   role string,
   spend_cents int64,
@@ -16,5 +17,5 @@ create table if not exists raw_cursor_spend (
   _run_id string
 )
 partition by snapshot_date
-cluster by email
+cluster by user_email
 options (description = 'Cursor cycle-to-date spend snapshots');

@@ -1,9 +1,10 @@
 -- Cursor Admin API daily-usage-data, one row per member per day.
--- key: usage_date, email
+-- key: usage_date, user_email
 -- grain: one Cursor member-day
 create table if not exists raw_cursor_usage (
   usage_date date not null,
-  email string not null,
+  user_email string not null,        -- email trimmed and lowercased
+  email string,                      -- as returned
   user_id string,
   is_active bool,
   total_lines_added int64,
@@ -30,5 +31,5 @@ create table if not exists raw_cursor_usage (
   _run_id string
 )
 partition by usage_date
-cluster by email
+cluster by user_email
 options (description = 'Cursor daily usage rows as collected');

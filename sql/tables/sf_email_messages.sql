@@ -7,6 +7,7 @@ create table if not exists sf_email_messages (
   parent_id string,
   related_to_id string,
   subject string,
+  from_name string,
   from_address string,
   to_address string,
   cc_address string,

@@ -3,12 +3,17 @@
 -- grain: one Salesforce User
 create table if not exists sf_users (
   user_id string not null,
-  user_name string,
+  username string,                  -- login name (Username)
+  user_name string,                 -- display name (Name)
+  first_name string,
+  last_name string,
   email string,
   email_normalized string,
   title string,
   phone string,
   phone_e164 string,
+  department string,
+  user_type string,
   is_active bool,
   created_date timestamp,
   last_modified_date timestamp,

@@ -29,6 +29,11 @@ with newest as (
   select 'raw_cursor_usage', 'cursor', max(timestamp(usage_date)), max(collected_at) from raw_cursor_usage
   union all
   select 'raw_cursor_spend', 'cursor', max(timestamp(snapshot_date)), max(collected_at) from raw_cursor_spend
+  union all
+  select 'raw_anthropic_claude_code', 'anthropic', max(timestamp(usage_date)), max(collected_at)
+  from raw_anthropic_claude_code
+  union all
+  select 'raw_key_mapping_sheet', 'sheets', max(timestamp(snapshot_date)), max(collected_at) from raw_key_mapping_sheet
 ),
 
 final as (

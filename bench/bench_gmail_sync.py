@@ -1,0 +1,156 @@
+"""Benchmark gmail-sync: a full sync of N messages over 4 mailboxes against the Gmail fake with injected latency,
+paced to the per-user quota budget, then an incremental run with nothing new.
+
+    .venv/bin/python bench/bench_gmail_sync.py                      # 2,000 then 20,000 messages, 250 units/s
+    .venv/bin/python bench/bench_gmail_sync.py --messages 20000 200000 --budget 25000 --latency-ms 30
+
+The sandbox runs in its own process, so the peak RSS printed is the function's alone. Figures: messages/s,
+HTTP round trips per 100 messages (goal ≤ 1.2), peak quota units/s per mailbox as the fake accounted them (a
+60 s moving average, how Gmail's 15,000 units/min counts) against the budget, calls refused, peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sandbox.apis.gmail import gmail_fake  # noqa: E402
+from sandbox.env import settings_env  # noqa: E402
+from sandbox.server import Sandbox  # noqa: E402
+from sandbox.world import build_world  # noqa: E402
+from shared import entrypoint  # noqa: E402
+from shared.log import configure_logging  # noqa: E402
+from tools.invoke import invoke  # noqa: E402
+from tools.pipeline import by_cloud_name  # noqa: E402
+
+MAILBOXES = 4
+QUOTA_WINDOW_S = 60.0
+
+
+def fill(sandbox: Sandbox, per_mailbox: int) -> int:
+    """Top every mailbox up (or cut it down) to `per_mailbox` messages received over the last year."""
+    store = gmail_fake(sandbox.app).store
+    rng = random.Random(f"{sandbox.world.seed}/bench-gmail")
+    now = datetime.now(UTC)
+    for mailbox in sandbox.world.mailboxes[:MAILBOXES]:
+        live = store.messages_of(mailbox)
+        for message in live[per_mailbox:]:
+            store.delete_message(mailbox, message.email.message_id)
+        for _ in range(per_mailbox - len(live)):
+            store.add_message(mailbox, internal_at=now - timedelta(seconds=rng.randrange(365 * 86400)))
+    return sum(len(store.messages_of(m)) for m in sandbox.world.mailboxes[:MAILBOXES])
+
+
+def serve(messages: int, budget: float, latency_ms: float) -> None:
+    """The sandbox process: fill the mailboxes, print how to reach them, serve until stdin closes."""
+    with Sandbox(build_world(seed=7, scale=1)) as sandbox:
+        total = fill(sandbox, messages // MAILBOXES)
+        quota = gmail_fake(sandbox.app).store.quota
+        quota.units_per_second, quota.window_s = budget, QUOTA_WINDOW_S
+        quota.reset()
+        sandbox.faults.add("/", status=None, delay=latency_ms / 1000, times=None)
+        mailboxes = sandbox.world.mailboxes[:MAILBOXES]
+        print(json.dumps({"env": {**settings_env(sandbox), "GMAIL_MAILBOXES": json.dumps(mailboxes)},
+                          "url": sandbox.http_url, "messages": total}), flush=True)
+        sys.stdin.read()
+
+
+def stats(url: str) -> dict[str, Any]:
+    answer: dict[str, Any] = requests.get(f"{url}/_sandbox/gmail/stats", timeout=30).json()
+    return answer
+
+
+def measure(messages: int, budget: float, latency_ms: float) -> dict[str, Any]:
+    """The function process: sync through the HTTP entry point against the sandbox process."""
+    server = subprocess.Popen([sys.executable, __file__, "--serve", str(messages), "--budget", str(budget),
+                               "--latency-ms", str(latency_ms)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True)
+    assert server.stdin and server.stdout
+    try:
+        sandbox = json.loads(server.stdout.readline())
+        with tempfile.TemporaryDirectory() as tmp:
+            os.environ.update({**sandbox["env"], "WAREHOUSE": f"duckdb:///{tmp}/wh.duckdb", "LOG_LEVEL": "WARNING",
+                               "GMAIL_QUOTA_UNITS_PER_SECOND": str(budget), "GMAIL_BATCH_SIZE": "100"})
+            return sync_twice(sandbox["url"], sandbox["messages"])
+    finally:
+        server.stdin.close()
+        server.wait(timeout=60)
+
+
+def sync_twice(url: str, total: int) -> dict[str, Any]:
+    entry = by_cloud_name("gmail-sync")
+    before = stats(url)["requests"]
+    started = time.perf_counter()
+    status, answer = invoke(entry, {"sync_type": "full"})
+    seconds = time.perf_counter() - started
+    after = stats(url)
+    invoke(entry, {})
+    idle = stats(url)["requests"] - after["requests"] - 1
+    entrypoint.reset_runtimes()
+    round_trips = after["requests"] - before - 1
+    quota = after["quota"]
+    return {
+        "messages": total, "status": status, "run_status": answer["status"], "seconds": round(seconds, 1),
+        "stored": answer["counts"].get("gmail_messages", 0), "messages_per_s": round(total / seconds, 1),
+        "round_trips": round_trips, "round_trips_per_100": round(round_trips / total * 100, 3),
+        "peak_units_per_s": max(round(q["peak_units_per_second"], 1) for q in quota.values() if q["units"]),
+        "mean_units_per_s": max(round(q["units"] / seconds, 1) for q in quota.values()),
+        "refused": sum(q["refused"] for q in quota.values()), "idle_incremental_requests": idle,
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
+def report(figures: dict[str, Any], budget: float, latency_ms: float) -> None:
+    print(f"\n{figures['messages']:,} messages, {MAILBOXES} mailboxes, {latency_ms:.0f} ms latency, "
+          f"budget {budget:g} units/s per mailbox: HTTP {figures['status']} {figures['run_status']}")
+    print(f"  wall time               {figures['seconds']} s ({figures['stored']:,} rows stored)")
+    print(f"  messages/s              {figures['messages_per_s']}")
+    print(f"  HTTP round trips        {figures['round_trips']} = {figures['round_trips_per_100']} per 100 messages "
+          f"(goal <= 1.2)")
+    short = " — the run is shorter than the window" if figures["seconds"] < QUOTA_WINDOW_S else ""
+    print(f"  peak quota units/s      {figures['peak_units_per_s']} (busiest mailbox, {QUOTA_WINDOW_S:.0f} s moving "
+          f"average{short}) vs budget {budget:g}; run mean {figures['mean_units_per_s']}; "
+          f"{figures['refused']} refused")
+    print(f"  idle incremental run    {figures['idle_incremental_requests']} requests")
+    print(f"  peak RSS                {figures['peak_rss_mb']} MB (the function's process; the sandbox runs apart)")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--messages", type=int, nargs="*", default=[2_000, 20_000])
+    parser.add_argument("--budget", type=float, default=250.0, help="quota units/s per mailbox")
+    parser.add_argument("--latency-ms", type=float, default=30.0)
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    configure_logging("WARNING", stream=sys.stderr)
+    if args.serve:
+        serve(args.serve, args.budget, args.latency_ms)
+        return 0
+    if args.one:
+        print(json.dumps(measure(args.one, args.budget, args.latency_ms)))
+        return 0
+    for size in args.messages:
+        done = subprocess.run([sys.executable, __file__, "--one", str(size), "--budget", str(args.budget),
+                               "--latency-ms", str(args.latency_ms)], capture_output=True, text=True, check=True)
+        report(json.loads(done.stdout.strip().splitlines()[-1]), args.budget, args.latency_ms)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

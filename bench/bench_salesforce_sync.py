@@ -1,0 +1,125 @@
+"""Benchmark: salesforce-sync full syncs from the sandbox at N and 10xN records (default 10k and 100k).
+
+    .venv/bin/python bench/bench_salesforce_sync.py [--records 10000] [--factor 10] [--mode rest|bulk|both]
+
+The sandbox runs in this process; each sync runs in a child process through the function's HTTP entry point
+(the real settings path), so the child's peak RSS is the function's own: memory must stay flat as N grows
+because records are paged and merged batch by batch. Printed per run: records, seconds, records/s, HTTP round
+trips (as the sandbox counted them) per 1,000 records, and the child's peak RSS. Mode `discard` runs the REST
+sync with merges thrown away, separating the sync's own memory from the embedded DuckDB's page cache.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sandbox.env import settings_env  # noqa: E402
+from sandbox.server import Sandbox  # noqa: E402
+from sandbox.world import World, build_world  # noqa: E402
+from sandbox.world_schema import WORLD_LISTS  # noqa: E402
+
+SEED = 7
+MODES = ("rest", "bulk", "discard")
+
+
+def salesforce_records(world: World) -> int:
+    return sum(len(world.records(name)) for name in WORLD_LISTS)
+
+
+def scale_for(records: int) -> int:
+    """World scale that holds about `records` Salesforce records (a scale-10 world holds ~8,100)."""
+    return max(1, round(records * 10 / salesforce_records(build_world(seed=SEED, scale=10))))
+
+
+def child() -> None:
+    """Runs inside the child process: one full sync through the HTTP entry point; prints a JSON line."""
+    from tools.invoke import invoke
+    from tools.pipeline import by_cloud_name
+
+    if os.environ.get("BENCH_DISCARD_ROWS"):
+        from shared.warehouse.duckdb_backend import DuckDBWarehouse
+
+        def discard(self: object, table: str, rows: Iterable[object], *args: object, **kwargs: object) -> int:
+            return sum(1 for _ in rows)
+
+        DuckDBWarehouse.merge = discard  # type: ignore[method-assign]
+    started = time.perf_counter()
+    status, answer = invoke(by_cloud_name("salesforce-sync"), {"sync_type": "full"})
+    print(json.dumps({"status": status, "answer": answer, "seconds": time.perf_counter() - started,
+                      "peak_rss_kib": peak_rss_kib()}))
+
+
+def peak_rss_kib() -> int:
+    """This process's peak RSS. Linux keeps getrusage's ru_maxrss across exec, so a child forked from this big
+    parent (the world, the sandbox) would report the parent's size; /proc's VmHWM counts only its own image."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def run_child(env: dict[str, str]) -> dict[str, object]:
+    """The child's JSON report."""
+    result = subprocess.run([sys.executable, __file__, "--child"], env=env, capture_output=True, text=True,
+                            cwd=ROOT, timeout=900, check=False)
+    lines = [line for line in result.stdout.splitlines() if line.startswith('{"status"')]
+    if result.returncode != 0 or not lines:
+        raise SystemExit(f"the sync child failed ({result.returncode}): {result.stderr[-2000:]}")
+    return dict(json.loads(lines[-1]))
+
+
+def measure(world: World, mode: str) -> dict[str, float]:
+    with Sandbox(world) as sandbox, tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, **settings_env(sandbox), "WAREHOUSE": f"duckdb:///{tmp}/wh.duckdb",
+               "LOG_LEVEL": "WARNING", "SALESFORCE_BULK_POLL_SECONDS": "0.05", "SALESFORCE_BATCH_SIZE": "2000",
+               "SALESFORCE_BULK_THRESHOLD": "0" if mode == "bulk" else "100000000",
+               "BENCH_DISCARD_ROWS": "1" if mode == "discard" else ""}
+        report = run_child(env)
+        trips = len(sandbox.log)
+    answer = report["answer"]
+    assert isinstance(answer, dict) and answer["status"] == "success", answer
+    records = salesforce_records(world)
+    seconds = float(report["seconds"])  # type: ignore[arg-type]
+    return {"records": records, "seconds": seconds, "rate": records / seconds,
+            "trips_per_1000": trips * 1000 / records, "trips": trips,
+            "rss_mib": float(report["peak_rss_kib"]) / 1024}  # type: ignore[arg-type]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=10_000, help="N, Salesforce records (default 10000)")
+    parser.add_argument("--factor", type=int, default=10, help="the larger run is N x factor (default 10)")
+    parser.add_argument("--mode", choices=(*MODES, "all"), default="all",
+                        help="rest, bulk, or discard (REST with merges discarded: the sync's own memory)")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child()
+        return
+    modes = MODES if args.mode == "all" else (args.mode,)
+    print(f"{'mode':<7} {'records':>8} {'seconds':>8} {'records/s':>10} {'trips':>6} {'trips/1k':>9} "
+          f"{'peak RSS':>9}")
+    for size in (args.records, args.records * args.factor):
+        world = build_world(seed=SEED, scale=scale_for(size))
+        for mode in modes:
+            m = measure(world, mode)
+            print(f"{mode:<7} {m['records']:>8.0f} {m['seconds']:>8.1f} {m['rate']:>10.0f} {m['trips']:>6.0f} "
+                  f"{m['trips_per_1000']:>9.2f} {m['rss_mib']:>5.0f} MiB", flush=True)
+
+
+if __name__ == "__main__":
+    main()

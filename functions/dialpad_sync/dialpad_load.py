@@ -1,0 +1,118 @@
+"""Loading listed calls into the warehouse, batch by batch, fetching transcripts only where needed.
+
+A call is written when it is new, when any field taken from Dialpad changed (`source_hash` differs), or when
+its transcript is still missing from an earlier run; an unchanged call is neither written nor re-fetched, so a
+re-run writes nothing. Transcript lines are merged before their call row, so a crash between the two leaves
+the call looking unsynced and the next run redoes both.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from dialpad_client import DialpadClient
+from dialpad_records import Row, Transcript, call_row
+from dialpad_settings import DialpadSettings
+from dialpad_transcripts import TranscriptFetcher
+
+from shared.ledger import JobResult
+from shared.log import get_logger
+from shared.warehouse import Warehouse
+
+log = get_logger(__name__)
+CALLS, LINES = "dialpad_calls", "dialpad_transcript_lines"
+VOLATILE = ("ingested_at", "_run_id")
+
+
+def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    iterator = iter(items)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
+
+
+def as_utc(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+    return value
+
+
+@dataclass
+class CallLoader:
+    client: DialpadClient
+    warehouse: Warehouse
+    settings: DialpadSettings
+    fetcher: TranscriptFetcher
+    result: JobResult
+    run_id: str
+    now: dt.datetime
+
+    @property
+    def _stamp(self) -> Row:
+        return {"ingested_at": self.now, "_run_id": self.run_id}
+
+    def load_window(self, started_after_ms: int, started_before_ms: int) -> dt.datetime | None:
+        """List one window and load it; returns the latest date_started seen (all of it committed)."""
+        latest: dt.datetime | None = None
+        items = (item for page in self.client.call_pages(started_after_ms, started_before_ms) for item in page)
+        for batch in batched(items, self.settings.dialpad_batch_size):
+            rows = list({row["call_id"]: row for row in
+                         (call_row(raw, self.settings.dialpad_default_region) for raw in batch)}.values())
+            self._load(rows)
+            newest = max(row["call_time"] for row in rows)
+            latest = newest if latest is None or newest > latest else latest
+        return latest
+
+    def _load(self, rows: list[Row]) -> None:
+        known = {r["call_id"]: r for r in self.warehouse.query(
+            "jobs/dialpad_known_calls.sql", {"call_ids": [row["call_id"] for row in rows]})}
+        todo = [row for row in rows if _needs_write(row, known.get(row["call_id"]))]
+        if not todo:
+            return
+        transcripts = self.fetcher.fetch([row for row in todo if row["was_recorded"]])
+        complete: list[Row] = []
+        incomplete: list[Row] = []
+        for row in todo:
+            transcript = transcripts.get(row["call_id"]) if row["was_recorded"] else Transcript.absent()
+            if transcript is None:
+                incomplete.append({**row, **self._stamp, "has_transcript": None})
+            else:
+                complete.append({**row, **self._stamp, **transcript.columns})
+        self._write(complete + incomplete, transcripts, refreshed=[r["call_id"] for r in complete
+                                                                   if r["call_id"] in known])
+
+    def _write(self, call_rows: list[Row], transcripts: Mapping[str, Transcript | None],
+               refreshed: list[str]) -> None:
+        """Lines first, then calls (rows of the same shape per merge), then stale lines of refreshed calls."""
+        lines = [{**line, **self._stamp} for t in transcripts.values() if t for line in t.lines]
+        self.result.add(LINES, self.warehouse.merge(LINES, lines, volatile=VOLATILE) if lines else 0)
+        written = 0
+        for shape in {tuple(row) for row in call_rows}:
+            written += self.warehouse.merge(CALLS, [r for r in call_rows if tuple(r) == shape], volatile=VOLATILE)
+        self.result.add(CALLS, written)
+        if refreshed:
+            self.warehouse.query("jobs/dialpad_trim_transcript_lines.sql", {"call_ids": refreshed})
+
+    def retry_missing_transcripts(self) -> None:
+        """Transcripts an earlier run could not fetch (failures, not ready yet), oldest calls first."""
+        limit = self.settings.dialpad_transcript_retry_limit
+        pending = self.warehouse.query("jobs/dialpad_missing_transcripts.sql", {"max_calls": limit}) if limit else []
+        if not pending:
+            return
+        calls = [{column: as_utc(value) for column, value in row.items()} for row in pending]
+        outcomes = self.fetcher.fetch(calls)
+        done = {call_id: t for call_id, t in outcomes.items() if t is not None}
+        log.info("retried missing transcripts", extra={"scope": "transcripts", "pending": len(pending),
+                                                        "done": len(done)})
+        if done:
+            rows = [{"call_id": call_id, **t.columns, **self._stamp} for call_id, t in done.items()]
+            self._write(rows, done, refreshed=list(done))
+
+
+def _needs_write(row: Row, known: Mapping[str, Any] | None) -> bool:
+    if known is None or known["source_hash"] != row["source_hash"]:
+        return True
+    return bool(row["was_recorded"]) and known["has_transcript"] is None

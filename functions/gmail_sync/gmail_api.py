@@ -1,0 +1,198 @@
+"""One mailbox's Gmail API: quota-paced calls, batch requests with per-part retries, and the paging schemes.
+
+Every call is paced by the mailbox's token bucket in quota units (get and list 5, history 2, profile 1), so a
+sync stays under the per-user budget instead of discovering it through 429s. Outer HTTP failures (429 with
+Retry-After, 5xx, quota 403s) are retried by the shared session; inside a batch every part has its own status,
+and only the parts that failed retriably are sent again, after Retry-After or a backoff.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from google.auth.credentials import Credentials
+from google.auth.transport.requests import Request as AuthRequest
+from googleapiclient.errors import HttpError
+from googleapiclient.http import BatchHttpRequest, HttpRequest
+
+from shared.google_http import SessionHttp
+from shared.http import HttpPolicy
+from shared.log import get_logger
+from shared.resilience import (
+    RETRIABLE_403_REASONS,
+    RETRIABLE_STATUS,
+    Clock,
+    RateLimiter,
+    Sleep,
+    backoff_seconds,
+)
+
+log = get_logger(__name__)
+UNITS_GET, UNITS_LIST, UNITS_HISTORY, UNITS_PROFILE = 5, 5, 2, 1
+LIST_PAGE_SIZE = 500
+HISTORY_TYPES = ("messageAdded", "messageDeleted", "labelAdded", "labelRemoved")
+PACE_SHARE = 0.9
+"""Share of the budget the pacer spends on average: the rest absorbs one batch landing at a window edge and
+network jitter, so Gmail's moving average stays under the budget."""
+
+
+class HistoryExpiredError(Exception):
+    """history.list answered 404: the stored start id is older than the history Gmail keeps."""
+
+
+class BatchPartError(RuntimeError):
+    """A call inside a batch failed for good (not a quota/server error, or out of retries)."""
+
+
+@dataclass(frozen=True)
+class Call:
+    key: str
+    build: Callable[[], HttpRequest]
+    units: int
+
+
+def quota_limiter(units_per_second: float, batch_size: int, clock: Clock = time.monotonic,
+                  sleep: Sleep = time.sleep) -> RateLimiter:
+    """The mailbox's pacer: a bucket refilled at PACE_SHARE of the budget, holding one full batch."""
+    return RateLimiter(units_per_second * PACE_SHARE, float(UNITS_GET * batch_size), clock, sleep)
+
+
+def _retriable(error: HttpError) -> bool:
+    status = error.resp.status
+    if status in RETRIABLE_STATUS:
+        return True
+    text = error.content.decode("utf-8", "replace") if isinstance(error.content, bytes) else str(error.content)
+    return status == 403 and any(reason in text for reason in RETRIABLE_403_REASONS)
+
+
+def _retry_after(error: HttpError) -> float | None:
+    try:
+        return max(0.0, float(error.resp.get("retry-after", "")))
+    except ValueError:
+        return None
+
+
+class MailboxApi:
+    def __init__(self, mailbox: str, service: Any, http: SessionHttp, limiter: RateLimiter, batch_uri: str,
+                 batch_size: int, policy: HttpPolicy) -> None:
+        self.mailbox, self.service, self.http, self.limiter = mailbox, service, http, limiter
+        self.batch_uri, self.batch_size, self.policy = batch_uri, batch_size, policy
+        self._auth_request = AuthRequest(http.session)
+        users = service.users()  # each resource access builds every method afresh: keep them
+        self._users, self._messages, self._history = users, users.messages(), users.history()
+
+    def _ensure_token(self) -> None:
+        """Refresh through the shared session: the Google client would refresh with a bare httplib2.Http."""
+        credentials: Credentials | None = self.http.credentials
+        if credentials is not None and not credentials.valid:
+            credentials.refresh(self._auth_request)
+
+    def execute(self, request: HttpRequest, units: int) -> dict[str, Any]:
+        self.limiter.acquire(units)
+        self._ensure_token()
+        result: dict[str, Any] = request.execute()
+        return result
+
+    def profile(self) -> dict[str, Any]:
+        return self.execute(self._users.getProfile(userId=self.mailbox), UNITS_PROFILE)
+
+    def list_request(self, q: str | None, page_token: str | None) -> HttpRequest:
+        return self._messages.list(userId=self.mailbox, maxResults=LIST_PAGE_SIZE, q=q, pageToken=page_token)
+
+    def get_request(self, message_id: str) -> HttpRequest:
+        return self._messages.get(userId=self.mailbox, id=message_id, format="full")
+
+    def history_page(self, start_history_id: str, page_token: str | None) -> dict[str, Any]:
+        request = self._history.list(
+            userId=self.mailbox, startHistoryId=start_history_id, historyTypes=list(HISTORY_TYPES),
+            maxResults=LIST_PAGE_SIZE, pageToken=page_token)
+        try:
+            return self.execute(request, UNITS_HISTORY)
+        except HttpError as error:
+            if error.resp.status == 404:
+                raise HistoryExpiredError(start_history_id) from error
+            raise
+
+    def batch(self, calls: list[Call]) -> dict[str, dict[str, Any] | None]:
+        """Run the calls in one batch round trip (more only for retried parts). A 404 part maps to None."""
+        pending, results, attempt = list(calls), {}, 0
+        while pending:
+            outcome = self._send(pending)
+            failed = []
+            for call in pending:
+                response, error = outcome[call.key]
+                if error is None:
+                    results[call.key] = response
+                elif error.resp.status == 404:
+                    results[call.key] = None
+                elif _retriable(error) and attempt < self.policy.max_retries:
+                    failed.append((call, error))
+                else:
+                    raise BatchPartError(f"{call.key}: HTTP {error.resp.status} {error.reason}") from error
+            pending = [call for call, _ in failed]
+            if pending:
+                self._wait(attempt, [error for _, error in failed])
+                attempt += 1
+        return results
+
+    def _send(self, calls: list[Call]) -> dict[str, tuple[Any, HttpError | None]]:
+        outcome: dict[str, tuple[Any, HttpError | None]] = {}
+
+        def reply(request_id: str, response: Any, exception: HttpError | None) -> None:
+            outcome[request_id] = (response, exception)
+
+        batch = BatchHttpRequest(callback=reply, batch_uri=self.batch_uri)
+        for call in calls:
+            batch.add(call.build(), request_id=call.key)
+        self.limiter.acquire(sum(call.units for call in calls))
+        self._ensure_token()
+        batch.execute(http=self.http)
+        return outcome
+
+    def _wait(self, attempt: int, errors: list[HttpError]) -> None:
+        asked = [seconds for e in errors if (seconds := _retry_after(e)) is not None]
+        wait = max(asked) if asked else backoff_seconds(attempt, self.policy.backoff_base,
+                                                        self.policy.backoff_cap, self.policy.rng)
+        if wait > self.policy.max_retry_after:
+            raise BatchPartError(f"Retry-After {wait:.0f}s exceeds HTTP_MAX_RETRY_AFTER")
+        log.warning("retrying %d batch parts after HTTP %s (%.2fs)", len(errors), errors[0].resp.status, wait,
+                    extra={"scope": self.mailbox, "attempt": attempt + 1})
+        self.policy.sleep(wait)
+
+    def fetch(self, message_ids: list[str]) -> Iterator[tuple[str, dict[str, Any] | None]]:
+        """(id, message in format=full or None when it no longer exists), batch_size per round trip."""
+        for start in range(0, len(message_ids), self.batch_size):
+            chunk = message_ids[start:start + self.batch_size]
+            results = self.batch([self._get_call(i) for i in chunk])
+            yield from ((i, results[f"m:{i}"]) for i in chunk)
+
+    def _get_call(self, message_id: str) -> Call:
+        return Call(f"m:{message_id}", lambda: self.get_request(message_id), UNITS_GET)
+
+    def _list_call(self, q: str | None, page_token: str) -> Call:
+        return Call("list", lambda: self.list_request(q, page_token), UNITS_LIST)
+
+    def listed_messages(self, q: str | None) -> Iterator[tuple[str, dict[str, Any] | None]]:
+        """Every message matching `q`, in format=full. The next list page rides in the same batch as the
+        message gets (a batch may mix methods), so a full sync costs about one round trip per 100 messages."""
+        first = self.execute(self.list_request(q, None), UNITS_LIST)
+        pending = deque(m["id"] for m in first.get("messages", []))
+        token: str | None = first.get("nextPageToken")
+        while pending or token:
+            calls = []
+            if token and len(pending) < 2 * self.batch_size:
+                calls.append(self._list_call(q, token))
+            while pending and len(calls) < self.batch_size:
+                calls.append(self._get_call(pending.popleft()))
+            results = self.batch(calls)
+            if "list" in results:
+                page = results.pop("list")
+                if page is None:
+                    raise BatchPartError("messages.list: HTTP 404 for a page token Gmail handed out")
+                pending.extend(m["id"] for m in page.get("messages", []))
+                token = page.get("nextPageToken")
+            yield from ((key[2:], message) for key, message in results.items())

@@ -1,0 +1,135 @@
+"""Salesforce REST and Bulk API 2.0 calls through simple-salesforce and the shared resilient session.
+
+The session retries 5xx and 403 REQUEST_LIMIT_EXCEEDED with backoff before a call fails. Here a call that
+answers 401 INVALID_SESSION_ID gets one fresh token and one more try; other refusals become `SalesforceApiError`
+with Salesforce's errorCode. Query results come back page by page (generators), never all at once.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+import requests
+from sfdc_auth import AccessToken, TokenSource
+from simple_salesforce import Salesforce
+from simple_salesforce.bulk2 import Operation, _Bulk2Client
+from simple_salesforce.exceptions import SalesforceError, SalesforceExpiredSession
+
+from shared.log import get_logger
+
+log = get_logger(__name__)
+T = TypeVar("T")
+Sleep = Callable[[float], None]
+
+
+class SalesforceApiError(Exception):
+    """A call Salesforce refused after retries: `code` is its errorCode (REQUEST_LIMIT_EXCEEDED, …)."""
+
+    def __init__(self, code: str, message: str, status: int | None = None) -> None:
+        where = f" (HTTP {status})" if status else ""
+        super().__init__(f"{code}{where}: {message}")
+        self.code, self.status = code, status
+
+    @classmethod
+    def of(cls, failure: SalesforceError) -> SalesforceApiError:
+        content = failure.content
+        first: dict[str, Any] = content[0] if isinstance(content, list) and content \
+            and isinstance(content[0], dict) else {}
+        message = str(first.get("message") or content)[:500]
+        return cls(str(first.get("errorCode", "UNKNOWN_ERROR")), message, failure.status)
+
+
+class SalesforceClient:
+    """One org: logs in on first use and keeps the session until Salesforce says it expired."""
+
+    def __init__(self, tokens: TokenSource, http: requests.Session, version: str, page_size: int,
+                 sleep: Sleep = time.sleep, clock: Callable[[], float] = time.monotonic) -> None:
+        self.tokens, self.http, self.version, self.page_size = tokens, http, version, page_size
+        self.sleep, self.clock = sleep, clock
+        self._sf: Salesforce | None = None
+        self._lock = threading.Lock()
+
+    def _connect(self, stale: Salesforce | None = None) -> Salesforce:
+        with self._lock:
+            if self._sf is None or self._sf is stale:
+                token: AccessToken = self.tokens.fetch()
+                self._sf = Salesforce(instance_url=token.instance_url, session_id=token.value, session=self.http,
+                                      version=self.version, object_pairs_hook=dict)
+            return self._sf
+
+    def call(self, action: Callable[[Salesforce], T]) -> T:
+        """Run `action`; on an expired session, re-authenticate once and run it again."""
+        sf = self._connect()
+        try:
+            try:
+                return action(sf)
+            except SalesforceExpiredSession:
+                log.warning("Salesforce session expired; re-authenticating once")
+                return action(self._connect(stale=sf))
+        except SalesforceError as failure:
+            raise SalesforceApiError.of(failure) from None
+
+    def describe(self, object_type: str) -> dict[str, str]:
+        """Field name → Salesforce type, for the fields this org has and the user can see."""
+        found = self.call(lambda sf: getattr(sf, object_type).describe())
+        return {f["name"]: f["type"] for f in found["fields"]}
+
+    def count(self, object_type: str) -> int:
+        """Records of the object, deleted ones included (what a full sync would read)."""
+        found = self.call(lambda sf: sf.query(f"SELECT COUNT() FROM {object_type}", include_deleted=True))
+        return int(found["totalSize"])
+
+    def query_pages(self, soql: str) -> Iterator[list[dict[str, Any]]]:
+        """queryAll (deleted records included), one page of records at a time by nextRecordsUrl."""
+        headers = {"Sforce-Query-Options": f"batchSize={self.page_size}"}
+        page = self.call(lambda sf: sf.query(soql, include_deleted=True, headers=headers))
+        while True:
+            yield page["records"]
+            if page.get("done", True) or not page.get("nextRecordsUrl"):
+                return
+            page = self.call(_next_page(page["nextRecordsUrl"], headers))
+
+    def bulk_pages(self, object_type: str, soql: str, max_records: int, poll_seconds: float,
+                   timeout_seconds: float) -> Iterator[str]:
+        """A Bulk API 2.0 queryAll job: create, wait for JobComplete, then CSV result sets by Sforce-Locator."""
+        job = self.call(lambda sf: _bulk_client(sf, object_type).create_job(Operation.query_all, soql))
+        job_id = str(job["id"])
+        self._wait_for_job(object_type, job_id, poll_seconds, timeout_seconds)
+        locator = ""
+        while True:
+            result = self.call(_result_set(object_type, job_id, locator, max_records))
+            yield str(result["records"])
+            locator = str(result.get("locator") or "")
+            if not locator:
+                return
+
+    def _wait_for_job(self, object_type: str, job_id: str, poll_seconds: float, timeout_seconds: float) -> None:
+        deadline = self.clock() + timeout_seconds
+        while True:
+            info = self.call(lambda sf: _bulk_client(sf, object_type).get_job(job_id, True))
+            state = info.get("state")
+            if state == "JobComplete":
+                return
+            if state in ("Failed", "Aborted"):
+                raise SalesforceApiError(f"BULK_JOB_{str(state).upper()}", str(info.get("errorMessage") or job_id))
+            if self.clock() >= deadline:
+                raise SalesforceApiError("BULK_JOB_TIMEOUT", f"job {job_id} still {state} after {timeout_seconds}s")
+            self.sleep(poll_seconds)
+
+
+def _bulk_client(sf: Salesforce, object_type: str) -> _Bulk2Client:
+    """simple-salesforce's Bulk 2.0 client for single calls: its query generator sleeps on the wall clock and
+    cannot re-authenticate between calls, so the job is driven step by step here."""
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {sf.session_id}", "X-PrettyPrint": "1"}
+    return _Bulk2Client(object_type, sf.bulk2_url, headers, sf.session)
+
+
+def _next_page(url: str, headers: dict[str, str]) -> Callable[[Salesforce], Any]:
+    return lambda sf: sf.query_more(url, identifier_is_url=True, headers=headers)
+
+
+def _result_set(object_type: str, job_id: str, locator: str, max_records: int) -> Callable[[Salesforce], Any]:
+    return lambda sf: _bulk_client(sf, object_type).get_query_results(job_id, locator, max_records)

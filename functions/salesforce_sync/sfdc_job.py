@@ -1,0 +1,74 @@
+"""salesforce-sync: Salesforce objects → sf_* tables, incremental by SystemModstamp, deletes kept as flags.
+
+`run` is what the HTTP entry point calls; `sync_objects` takes its client, warehouse and ledger explicitly, so
+any caller (a test, a backfill script) can hand it its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from sfdc_auth import TokenSource
+from sfdc_client import SalesforceClient
+from sfdc_settings import SalesforceSettings
+from sfdc_streams import STREAM_BY_OBJECT, STREAMS, Stream
+from sfdc_sync import ObjectSync, SyncOptions
+
+from shared.entrypoint import JobContext, JobParams, JobSpec
+from shared.http import HttpPolicy, make_session
+from shared.ledger import JobResult, Run, RunLedger
+from shared.warehouse import Warehouse
+
+ObjectType = Literal["Account", "Contact", "Lead", "Opportunity", "Task", "Event", "EmailMessage", "User", "all"]
+
+
+class SyncParams(JobParams):
+    object_type: ObjectType = "all"
+    sync_type: Literal["incremental", "full"] = "incremental"
+
+    @property
+    def streams(self) -> tuple[Stream, ...]:
+        return STREAMS if self.object_type == "all" else (STREAM_BY_OBJECT[self.object_type],)
+
+
+def options(params: SyncParams, settings: SalesforceSettings) -> SyncOptions:
+    return SyncOptions(
+        full=params.sync_type == "full", lookback=dt.timedelta(seconds=settings.salesforce_lookback_seconds),
+        bulk_threshold=settings.salesforce_bulk_threshold, batch_size=settings.salesforce_batch_size,
+        region=settings.salesforce_default_region.upper(), bulk_poll_seconds=settings.salesforce_bulk_poll_seconds,
+        bulk_timeout_seconds=settings.salesforce_bulk_timeout_seconds,
+    )
+
+
+def sync_objects(streams: tuple[Stream, ...], client: SalesforceClient, warehouse: Warehouse, ledger: RunLedger,
+                 run: Run, opts: SyncOptions) -> JobResult:
+    """Each object is its own scope: one failing leaves the others loaded and the run `partial`."""
+    result = JobResult()
+    for stream in streams:
+        with result.scope(stream.object_type) as outcome:
+            def committed(rows: int, table: str = stream.table) -> None:
+                outcome.rows += rows
+                result.add(table, rows)
+
+            result.add(stream.table, 0)
+            ObjectSync(stream, client, warehouse, ledger, run, opts).execute(committed)
+    return result
+
+
+def run(params: SyncParams, ctx: JobContext[SalesforceSettings]) -> JobResult:
+    return sync_objects(params.streams, ctx.clients, ctx.warehouse, ctx.ledger, ctx.run, options(params, ctx.settings))
+
+
+def make_clients(settings: SalesforceSettings) -> SalesforceClient:
+    """One session for the process; the breaker tolerates one call's full retry budget, so one object that
+    exhausts its retries does not stop the objects after it."""
+    policy = HttpPolicy.from_settings(
+        settings, source="salesforce", rate_per_second=settings.salesforce_rate_per_second,
+        breaker_threshold=max(settings.breaker_failure_threshold, settings.http_max_retries + 2))
+    http = make_session(policy)
+    return SalesforceClient(TokenSource(settings, http), http, settings.salesforce_api_version,
+                            settings.query_page_size)
+
+
+SPEC = JobSpec("salesforce-sync", "salesforce", SyncParams, SalesforceSettings, run, make_clients)

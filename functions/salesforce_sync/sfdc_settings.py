@@ -1,0 +1,57 @@
+"""Settings of salesforce-sync (environment variable = field name in upper case)."""
+
+from __future__ import annotations
+
+from typing import Literal, Self
+
+from pydantic import Field, model_validator
+
+from shared.secrets import Secret
+from shared.settings import CommonSettings
+
+AuthMode = Literal["jwt", "client_credentials", "refresh_token", "password"]
+_REQUIRED: dict[str, tuple[str, ...]] = {
+    "jwt": ("salesforce_client_id", "salesforce_username", "salesforce_private_key"),
+    "client_credentials": ("salesforce_client_id", "salesforce_client_secret"),
+    "refresh_token": ("salesforce_client_id", "salesforce_refresh_token"),
+    "password": ("salesforce_client_id", "salesforce_client_secret", "salesforce_username", "salesforce_password"),
+}
+
+
+class SalesforceSettings(CommonSettings):
+    salesforce_auth: AuthMode = Field(
+        "jwt", description="OAuth flow: jwt (bearer assertion), client_credentials, refresh_token or password")
+    salesforce_login_url: str = Field("https://login.salesforce.com",
+                                      description="token endpoint host; https://test.salesforce.com for a sandbox")
+    salesforce_instance_url: str | None = Field(
+        None, description="My Domain URL; hosts the client-credentials token endpoint; instance fallback")
+    salesforce_username: str | None = Field(None, description="integration user (jwt, password)")
+    salesforce_client_id: Secret | None = Field(None, description="connected app consumer key")
+    salesforce_client_secret: Secret | None = Field(None, description="connected app consumer secret")
+    salesforce_private_key: Secret | None = Field(None, description="PEM RSA key that signs the JWT assertion")
+    salesforce_refresh_token: Secret | None = Field(None, description="refresh token (refresh_token flow)")
+    salesforce_password: Secret | None = Field(None, description="integration user's password (password flow)")
+    salesforce_security_token: Secret | None = Field(None, description="appended to the password when set")
+    salesforce_api_version: str = Field("59.0", pattern=r"^\d{2,3}\.0$", description="REST API version")
+    salesforce_lookback_seconds: int = Field(
+        300, ge=1, le=86_400, description="incremental window overlap before the stored cursor")
+    salesforce_bulk_threshold: int = Field(
+        50_000, ge=0, description="full syncs of objects with more records than this use Bulk API 2.0")
+    salesforce_batch_size: int = Field(2000, ge=200, le=50_000, description="records per warehouse merge")
+    salesforce_default_region: str = Field(
+        "US", min_length=2, max_length=2, description="country for phone numbers written without one")
+    salesforce_bulk_poll_seconds: float = Field(2.0, ge=0, description="wait between Bulk job status polls")
+    salesforce_bulk_timeout_seconds: float = Field(3600.0, gt=0, description="give up on a Bulk job after this")
+    salesforce_rate_per_second: float = Field(20.0, gt=0, description="client-side request rate limit")
+
+    @model_validator(mode="after")
+    def _credentials_for_auth(self) -> Self:
+        missing = [name.upper() for name in _REQUIRED[self.salesforce_auth] if getattr(self, name) is None]
+        if missing:
+            raise ValueError(f"SALESFORCE_AUTH={self.salesforce_auth} needs {', '.join(missing)}")
+        return self
+
+    @property
+    def query_page_size(self) -> int:
+        """`Sforce-Query-Options: batchSize`, which Salesforce bounds to 200..2000."""
+        return min(max(self.salesforce_batch_size, 200), 2000)

@@ -1,0 +1,136 @@
+"""What is pulled from each Salesforce object and where it lands: explicit fields → `sf_*` columns.
+
+A stream is data: the object, its table, (field, column) pairs with the record Id first, and an optional
+`derive` step that adds normalised columns (registrable domain, lower-case email, E.164 phone). Every object
+also has the system fields below; the cursor is SystemModstamp.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from shared.identity import email_domain, normalize_email, registrable_domain
+from shared.phones import region_for_country, to_e164
+
+Record = Mapping[str, Any]
+Row = dict[str, Any]
+Derive = Callable[[Record, Row, str], None]
+"""(typed record, row being built, default phone region) → adds derived columns to the row."""
+
+SYSTEM_COLUMNS = (("CreatedDate", "created_date"), ("LastModifiedDate", "last_modified_date"),
+                  ("SystemModstamp", "system_modstamp"), ("IsDeleted", "is_deleted"))
+REQUIRED_FIELDS = ("Id", "SystemModstamp", "IsDeleted")
+CURSOR_FIELD = "SystemModstamp"
+
+
+def _no_derivation(record: Record, row: Row, region: str) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class Stream:
+    object_type: str
+    table: str
+    columns: tuple[tuple[str, str], ...]
+    derive: Derive = _no_derivation
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.columns)
+
+    @property
+    def key(self) -> str:
+        return self.columns[0][1]
+
+
+def _stream(object_type: str, table: str, key: str, pairs: str, derive: Derive = _no_derivation) -> Stream:
+    """`pairs` is "Field:column Field:column …"; Id → key and the system fields are added."""
+    own: list[tuple[str, str]] = []
+    for pair in pairs.split():
+        name, column = pair.split(":")
+        own.append((name, column))
+    return Stream(object_type, table, (("Id", key), *own, *SYSTEM_COLUMNS), derive)
+
+
+def _email_columns(record: Record, row: Row, field: str = "Email") -> None:
+    if field in record:
+        row["email_normalized"] = normalize_email(record[field])
+        row["email_domain"] = email_domain(record[field])
+
+
+def _phone_column(record: Record, row: Row, region: str, country_field: str | None) -> None:
+    if "Phone" in record:
+        hint = region_for_country(record.get(country_field), region) if country_field else region
+        row["phone_e164"] = to_e164(record["Phone"], hint)
+
+
+def _account(record: Record, row: Row, region: str) -> None:
+    if "Website" in record:
+        row["domain"] = registrable_domain(record["Website"])
+
+
+def _contact(record: Record, row: Row, region: str) -> None:
+    _email_columns(record, row)
+    _phone_column(record, row, region, "MailingCountry")
+
+
+def _lead(record: Record, row: Row, region: str) -> None:
+    _email_columns(record, row)
+    _phone_column(record, row, region, "Country")
+
+
+def _user(record: Record, row: Row, region: str) -> None:
+    if "Email" in record:
+        row["email_normalized"] = normalize_email(record["Email"])
+    _phone_column(record, row, region, None)
+
+
+STREAMS: tuple[Stream, ...] = (
+    _stream("Account", "sf_accounts", "account_id",
+            "OwnerId:owner_id Name:account_name Website:website Industry:industry Type:account_type "
+            "AnnualRevenue:annual_revenue NumberOfEmployees:number_of_employees BillingCountry:billing_country "
+            "ParentId:parent_id LastActivityDate:last_activity_date", _account),
+    _stream("Contact", "sf_contacts", "contact_id",
+            "OwnerId:owner_id AccountId:account_id FirstName:first_name LastName:last_name Name:contact_name "
+            "Email:email Title:title Phone:phone MailingCountry:mailing_country LeadSource:lead_source "
+            "LastActivityDate:last_activity_date", _contact),
+    _stream("Lead", "sf_leads", "lead_id",
+            "OwnerId:owner_id FirstName:first_name LastName:last_name Name:lead_name Email:email Company:company "
+            "Title:title Phone:phone Country:country Status:status LeadSource:lead_source Industry:industry "
+            "IsConverted:is_converted ConvertedDate:converted_date ConvertedAccountId:converted_account_id "
+            "ConvertedContactId:converted_contact_id ConvertedOpportunityId:converted_opportunity_id", _lead),
+    _stream("Opportunity", "sf_opportunities", "opportunity_id",
+            "OwnerId:owner_id AccountId:account_id Name:opportunity_name StageName:stage_name Amount:amount "
+            "CloseDate:close_date Probability:probability IsClosed:is_closed IsWon:is_won "
+            "ForecastCategoryName:forecast_category_name Type:opportunity_type LeadSource:lead_source "
+            "NextStep:next_step"),
+    _stream("Task", "sf_tasks", "task_id",
+            "OwnerId:owner_id Subject:subject Status:status Priority:priority ActivityDate:activity_date "
+            "WhoId:who_id WhatId:what_id AccountId:account_id Type:task_type TaskSubtype:task_subtype "
+            "CallDurationInSeconds:call_duration_seconds CallDisposition:call_disposition CallType:call_type "
+            "Description:description IsClosed:is_closed CompletedDateTime:completed_at"),
+    _stream("Event", "sf_events", "event_id",
+            "OwnerId:owner_id Subject:subject StartDateTime:start_at EndDateTime:end_at "
+            "ActivityDateTime:activity_at ActivityDate:activity_date DurationInMinutes:duration_minutes "
+            "IsAllDayEvent:is_all_day_event WhoId:who_id WhatId:what_id AccountId:account_id Location:location "
+            "Type:event_type EventSubtype:event_subtype Description:description"),
+    _stream("EmailMessage", "sf_email_messages", "email_message_id",
+            "ActivityId:activity_id ParentId:parent_id RelatedToId:related_to_id Subject:subject "
+            "FromName:from_name FromAddress:from_address ToAddress:to_address CcAddress:cc_address "
+            "TextBody:text_body MessageDate:message_at Incoming:is_incoming Status:status "
+            "MessageIdentifier:message_identifier ThreadIdentifier:thread_identifier"),
+    _stream("User", "sf_users", "user_id",
+            "Username:username FirstName:first_name LastName:last_name Name:user_name Email:email Title:title "
+            "Phone:phone Department:department IsActive:is_active UserType:user_type", _user),
+)
+STREAM_BY_OBJECT = {stream.object_type: stream for stream in STREAMS}
+OBJECT_TYPES = tuple(STREAM_BY_OBJECT)
+
+
+def build_row(stream: Stream, record: Record, region: str) -> Row:
+    """The table row for one typed record: only the columns whose fields were fetched, plus derivations."""
+    row = {column: record[name] for name, column in stream.columns if name in record}
+    stream.derive(record, row, region)
+    return row

@@ -1,0 +1,67 @@
+"""The set-based modelling after collection (dims, facts) and the alert rules: evaluate, raise once, log once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from usage_settings import UsageSettings
+
+from shared.log import get_logger
+from shared.warehouse import Row, Warehouse
+
+log = get_logger(__name__)
+BUILD_STEPS = (
+    "jobs/usage_build_dim_api_keys.sql",
+    "jobs/usage_build_fct_usage.sql",
+    "jobs/usage_build_fct_cost.sql",
+    "jobs/usage_build_dim_users.sql",
+)
+SEVERITY_LEVEL = {"warning": logging.WARNING, "critical": logging.ERROR}
+
+
+def build_model(warehouse: Warehouse, now: dt.datetime) -> None:
+    for step in BUILD_STEPS:
+        warehouse.query(step, {"now": now})
+
+
+def rule_rows(settings: UsageSettings, now: dt.datetime) -> list[Row]:
+    """The thresholds in force, stamped with the evaluation time v_cost_alerts evaluates at."""
+    rules = [
+        ("mom_increase", "warning", settings.alert_mom_warning_pct),
+        ("mom_increase", "critical", settings.alert_mom_critical_pct),
+        ("projected_month", "critical", settings.alert_projected_month_usd),
+        ("daily_spike", "critical", settings.alert_daily_spike_usd),
+        ("attribution_coverage", "warning", settings.alert_coverage_warning_pct),
+        ("stale_source", "warning", settings.alert_stale_hours),
+    ]
+    return [{
+        "alert_type": kind, "severity": severity, "threshold": float(threshold),
+        "window_days": settings.alert_spike_median_days if kind == "daily_spike" else None,
+        "lookback_days": settings.usage_trailing_days + 1 if kind == "daily_spike" else None,
+        "evaluated_at": now, "updated_at": now,
+    } for kind, severity, threshold in rules]
+
+
+def raise_alerts(warehouse: Warehouse, settings: UsageSettings, run_id: str, now: dt.datetime) -> list[Row]:
+    """Evaluate the rules as of `now`, store the alerts not seen before and log each of them once."""
+    warehouse.merge("alert_rules", rule_rows(settings, now), volatile=("updated_at",))
+    warehouse.query("jobs/usage_alerts_raise.sql", {"now": now, "run_id": run_id})
+    raised = warehouse.query("jobs/usage_alerts_new.sql", {"run_id": run_id})
+    for alert in raised:
+        log.log(SEVERITY_LEVEL.get(alert["severity"], logging.WARNING), "AI cost alert: %s", alert["summary"],
+                extra={"alert_type": alert["alert_type"], "alert_key": alert["alert_key"],
+                       "alert_severity": alert["severity"], "metric_value": alert["metric_value"],
+                       "threshold": alert["threshold"]})
+    return raised
+
+
+def log_mapping_issues(warehouse: Warehouse) -> int:
+    """One warning per problem in the latest mapping sheet (and per key whose cost nobody owns)."""
+    issues = warehouse.query("jobs/usage_mapping_issues.sql")
+    for issue in issues:
+        where = f"sheet row {issue['row_number']}" if issue["row_number"] else "no sheet row"
+        log.warning("key mapping: %s: %s (%s)", issue["api_key_name"] or issue["api_key_id"], issue["issue"], where,
+                    extra={"scope": "key_mapping", "issue": issue["issue"], "sheet_row": issue["row_number"],
+                           "api_key_name": issue["api_key_name"]})
+    return len(issues)

@@ -1,0 +1,118 @@
+"""The fake org's own state beside the world's records: its connected app, the sessions it issued, the fields
+it lacks and its Bulk API 2.0 jobs. Tests reach it with `salesforce_org(sandbox.state)`:
+
+    org = salesforce_org(sandbox.state)
+    org.expire_sessions()              # the next call with an issued token gets 401 INVALID_SESSION_ID
+    org.hide_field("Contact", "Title")  # describe omits it and SOQL naming it fails with INVALID_FIELD
+    org.trust_jwt_key(public_pem)      # the connected app's certificate, for the JWT bearer grant
+"""
+
+from __future__ import annotations
+
+import itertools
+import secrets
+import threading
+import weakref
+from dataclasses import dataclass, field
+from typing import Any
+
+from sandbox.state import SandboxState
+from sandbox.world_context import SELLER_DOMAIN
+from sandbox.world_schema import SF_FIELDS
+
+ORG_ID = "00DSB0000000001EAA"
+CLIENT_ID = "3MVG9sandbox.fake.consumer.key"
+CLIENT_SECRET = "sandbox-fake-consumer-secret"
+INTEGRATION_USER = f"integration@{SELLER_DOMAIN}.sandbox"
+INTEGRATION_USER_ID = "005SB0000000001AAA"
+PASSWORD = "sandbox-fake-password"
+SECURITY_TOKEN = "sandboxFakeSecurityToken"
+REFRESH_TOKEN = "5Aep861sandbox.fake.refresh.token"
+REQUIRED_FIELDS = ("Id", "SystemModstamp", "IsDeleted")
+REQUEST_LIMIT_EXCEEDED = [{"message": "TotalRequests Limit exceeded.", "errorCode": "REQUEST_LIMIT_EXCEEDED"}]
+"""The 403 body of an org over its daily API allocation, for `sandbox.faults.add(path, status=403, body=…)`."""
+INVALID_SESSION = [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
+
+
+@dataclass
+class BulkJob:
+    """One Bulk API 2.0 query job: its info document and the rows it selected, as CSV-ready strings."""
+
+    info: dict[str, Any]
+    header: list[str]
+    rows: list[list[str]]
+    polls: int = 0
+
+
+@dataclass
+class SalesforceOrg:
+    sessions: dict[str, str] = field(default_factory=dict)
+    """Access token → username, for every session the token endpoint issued."""
+    expired: set[str] = field(default_factory=set)
+    jwt_keys: list[str] = field(default_factory=list)
+    hidden: dict[str, set[str]] = field(default_factory=dict)
+    jobs: dict[str, BulkJob] = field(default_factory=dict)
+    polls_until_complete: int = 1
+    """How many status polls a bulk job answers InProgress before JobComplete."""
+    refresh_tokens: set[str] = field(default_factory=lambda: {REFRESH_TOKEN})
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    _job_numbers: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    def issue(self, username: str) -> str:
+        token = f"{ORG_ID[:15]}!AQ{secrets.token_urlsafe(24)}"
+        with self.lock:
+            self.sessions[token] = username
+        return token
+
+    def expire_sessions(self) -> int:
+        """Every session issued so far expires; returns how many."""
+        with self.lock:
+            self.expired.update(self.sessions)
+            return len(self.sessions)
+
+    def session_is_live(self, token: str) -> bool:
+        """Any non-empty token the org did not expire is live (tests may pass a made-up session id)."""
+        with self.lock:
+            return bool(token.strip()) and token not in self.expired
+
+    def trust_jwt_key(self, public_key_pem: str) -> None:
+        with self.lock:
+            self.jwt_keys.append(public_key_pem)
+
+    def hide_field(self, object_type: str, name: str) -> None:
+        if name in REQUIRED_FIELDS:
+            raise ValueError(f"{name} exists on every object")
+        with self.lock:
+            self.hidden.setdefault(object_type, set()).add(name)
+
+    def fields(self, object_type: str) -> tuple[str, ...]:
+        with self.lock:
+            hidden = self.hidden.get(object_type, set())
+        return tuple(name for name in SF_FIELDS[object_type] if name not in hidden)
+
+    def schema(self) -> dict[str, tuple[str, ...]]:
+        """Object → the fields this org has (the world's, less hidden ones)."""
+        return {object_type: self.fields(object_type) for object_type in SF_FIELDS}
+
+    def new_job_id(self) -> str:
+        with self.lock:
+            return f"750SB{next(self._job_numbers):010d}AAA"
+
+
+_orgs: dict[int, SalesforceOrg] = {}
+_orgs_lock = threading.Lock()
+
+
+def salesforce_org(state: SandboxState) -> SalesforceOrg:
+    """The org of one running sandbox (created on first use, forgotten with the state)."""
+    with _orgs_lock:
+        org = _orgs.get(id(state))
+        if org is None:
+            org = _orgs[id(state)] = SalesforceOrg()
+            weakref.finalize(state, _forget, id(state))
+        return org
+
+
+def _forget(state_id: int) -> None:
+    with _orgs_lock:
+        _orgs.pop(state_id, None)
