@@ -31,7 +31,8 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy shared tools sandbox
 	@for d in $(wildcard functions/*/); do \
-	  echo "mypy $$d"; (cd $$d && MYPYPATH=$(CURDIR) $(CURDIR)/$(VENV)/bin/mypy --config-file $(CURDIR)/pyproject.toml .) || exit 1; \
+	  echo "mypy $$d"; (cd $$d && MYPYPATH=$(CURDIR) $(CURDIR)/$(VENV)/bin/mypy --config-file $(CURDIR)/pyproject.toml \
+	    --cache-dir $(CURDIR)/.mypy_cache/$$(basename $$d) .) || exit 1; \
 	done
 
 unit: $(STAMP)

@@ -102,7 +102,10 @@ def reset_shared_state() -> None:
 
 
 class ResilientAdapter(HTTPAdapter):
-    """An HTTPAdapter that rate-limits, retries and trips a breaker around `send`."""
+    """An HTTPAdapter that rate-limits, retries and trips a breaker around `send`.
+
+    The breaker counts calls, not attempts: a call that still fails after its retries is one failure, so one
+    struggling request cannot open the circuit for everything else that shares the source."""
 
     def __init__(self, policy: HttpPolicy, limiter: RateLimiter | None, breaker: CircuitBreaker) -> None:
         super().__init__(pool_connections=8, pool_maxsize=32)
@@ -114,9 +117,9 @@ class ResilientAdapter(HTTPAdapter):
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = (self.policy.connect_timeout, self.policy.read_timeout)
+        self.breaker.before_call()
         attempt = 0
         while True:
-            self.breaker.before_call()
             if self.limiter:
                 self.limiter.acquire()
             response, error = self._send_once(request, kwargs)
@@ -127,9 +130,9 @@ class ResilientAdapter(HTTPAdapter):
                     raise error
                 assert response is not None
                 return response
-            self.breaker.record_failure()
             wait = self._wait_before_retry(attempt, response)
             if attempt >= self.policy.max_retries or wait is None:
+                self.breaker.record_failure()
                 return self._give_up(response, error, verdict.reason)
             log.warning("retrying %s %s after %s (%.2fs)", request.method, _path(request), verdict.reason,
                         wait, extra={"source": self.policy.source, "attempt": attempt + 1})

@@ -12,7 +12,7 @@ from pathlib import Path
 from tools.pipeline import ROOT, FunctionEntry, implemented
 
 BUILD_DIR = ROOT / "build"
-_IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "tests")
+_IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".mypy_cache", "README.md", "tests")
 
 
 def build_one(entry: FunctionEntry, out_dir: Path = BUILD_DIR) -> Path:

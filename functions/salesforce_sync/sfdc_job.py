@@ -61,11 +61,8 @@ def run(params: SyncParams, ctx: JobContext[SalesforceSettings]) -> JobResult:
 
 
 def make_clients(settings: SalesforceSettings) -> SalesforceClient:
-    """One session for the process; the breaker tolerates one call's full retry budget, so one object that
-    exhausts its retries does not stop the objects after it."""
-    policy = HttpPolicy.from_settings(
-        settings, source="salesforce", rate_per_second=settings.salesforce_rate_per_second,
-        breaker_threshold=max(settings.breaker_failure_threshold, settings.http_max_retries + 2))
+    """One session for the process, shared by every object's stream."""
+    policy = HttpPolicy.from_settings(settings, source="salesforce", rate_per_second=settings.salesforce_rate_per_second)
     http = make_session(policy)
     return SalesforceClient(TokenSource(settings, http), http, settings.salesforce_api_version,
                             settings.query_page_size)
