@@ -62,7 +62,8 @@ def run(params: SyncParams, ctx: JobContext[SalesforceSettings]) -> JobResult:
 
 def make_clients(settings: SalesforceSettings) -> SalesforceClient:
     """One session for the process, shared by every object's stream."""
-    policy = HttpPolicy.from_settings(settings, source="salesforce", rate_per_second=settings.salesforce_rate_per_second)
+    rate = settings.salesforce_rate_per_second
+    policy = HttpPolicy.from_settings(settings, source="salesforce", rate_per_second=rate)
     http = make_session(policy)
     return SalesforceClient(TokenSource(settings, http), http, settings.salesforce_api_version,
                             settings.query_page_size)
