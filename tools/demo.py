@@ -17,18 +17,14 @@ from sandbox.server import Sandbox
 from sandbox.world import build_world
 from shared import entrypoint
 from shared.log import configure_logging
+from shared.sqlfiles import read_sql
 from shared.warehouse import connect
 from tools.invoke import invoke
 from tools.pipeline import ROOT, implemented
 from tools.table import render
 
 LOCAL = ROOT / ".local"
-SUMMARY_SQL = (
-    ("Latest run per function", "select function_name, scope, status, rows_processed, "
-     "round(duration_seconds, 2) as seconds from v_etl_status where scope = '*' order by started_at"),
-    ("Data freshness", "select table_name, newest_record_at, last_loaded_at from v_data_freshness "
-     "where last_loaded_at is not null order by table_name"),
-)
+SUMMARY_SQL = ("demo/latest_runs.sql", "demo/data_freshness.sql")
 
 
 def fresh_warehouse(path: Path) -> str:
@@ -59,11 +55,9 @@ def run_pipeline() -> bool:
 def summary(url: str) -> None:
     warehouse = connect(url)
     try:
-        for entry in implemented():
-            for title, sql in entry.summary_sql:
-                print(f"\n{title}\n{render(warehouse.query(sql))}")
-        for title, sql in SUMMARY_SQL:
-            print(f"\n{title}\n{render(warehouse.query(sql))}")
+        for path in [p for entry in implemented() for p in entry.summary_sql] + list(SUMMARY_SQL):
+            title = read_sql(path).splitlines()[0].removeprefix("--").strip()
+            print(f"\n{title}\n{render(warehouse.query(path))}")
     finally:
         warehouse.close()
 

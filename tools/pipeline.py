@@ -15,8 +15,8 @@ class FunctionEntry:
     cloud_name: str
     folder: str
     demo_body: dict[str, Any] = field(default_factory=dict)
-    summary_sql: tuple[tuple[str, str], ...] = ()
-    """(title, BigQuery SQL) pairs the demo prints after the run."""
+    summary_sql: tuple[str, ...] = ()
+    """Queries under sql/ that the demo prints after the run; each file's first line is `-- <title>`."""
 
     @property
     def source(self) -> Path:
@@ -28,37 +28,12 @@ class FunctionEntry:
 
 
 PIPELINE: tuple[FunctionEntry, ...] = (
-    FunctionEntry("salesforce-sync", "salesforce_sync", {"object_type": "all", "sync_type": "full"}, (
-        ("Salesforce rows per table", " union all ".join(
-            f"select '{t}' as table_name, count(*) as row_count, countif(is_deleted) as deleted, "
-            f"max(system_modstamp) as newest from {t}" for t in (
-                "sf_accounts", "sf_contacts", "sf_leads", "sf_opportunities", "sf_tasks", "sf_events",
-                "sf_email_messages", "sf_users"))),
-        ("Salesforce identity normalisation", " union all ".join(
-            f"select '{t}' as table_name, countif(email is not null) as emails, countif(email_normalized is not "
-            f"null) as normalised, countif(phone is not null) as phones, countif(phone_e164 is not null) as e164 "
-            f"from {t}" for t in ("sf_contacts", "sf_leads"))),
-    )),
-    FunctionEntry("dialpad-sync", "dialpad_sync", {"sync_type": "full"}, (
-        ("Dialpad calls by direction", "select direction, count(*) as calls, countif(has_transcript) as "
-         "transcribed, round(avg(duration_seconds), 1) as avg_seconds, count(distinct external_number) as "
-         "customers from dialpad_calls group by direction order by direction"),
-    )),
-    FunctionEntry("gmail-sync", "gmail_sync", {"sync_type": "full"}, (
-        ("Gmail messages per mailbox", "select mailbox, count(*) as messages, countif(body_source = 'text/html') "
-         "as from_html, sum(attachment_count) as attachments, count(distinct thread_id) as threads, "
-         "max(sent_at) as newest from gmail_messages where not is_deleted group by mailbox order by mailbox"),
-    )),
+    FunctionEntry("salesforce-sync", "salesforce_sync", {"object_type": "all", "sync_type": "full"},
+                  ("demo/salesforce_rows_per_table.sql", "demo/salesforce_identity_normalisation.sql")),
+    FunctionEntry("dialpad-sync", "dialpad_sync", {"sync_type": "full"}, ("demo/dialpad_calls_by_direction.sql",)),
+    FunctionEntry("gmail-sync", "gmail_sync", {"sync_type": "full"}, ("demo/gmail_messages_per_mailbox.sql",)),
     FunctionEntry("usage-collect", "usage_collect", {}, (
-        ("AI cost this month (USD)", "select month, round(total_cost_usd, 2) as total, round(anthropic_api_usd, 2) "
-         "as anthropic_api, round(claude_code_usd, 2) as claude_code, round(cursor_usd, 2) as cursor, growth_pct, "
-         "round(run_rate_month_usd, 2) as projected_month, attributed_pct from v_executive_summary "
-         "where is_current_month"),
-        ("AI cost attributed to people", "select period_start as month, round(total_cost_usd, 2) as total, "
-         "round(unattributed_cost_usd, 2) as unattributed, coverage_pct from v_attribution_coverage "
-         "where period = 'month' order by period_start"),
-        ("AI cost alerts", "select severity, alert_type, subject, summary from alerts order by raised_at, alert_key"),
-    )),
+        "demo/usage_cost_this_month.sql", "demo/usage_attribution_by_month.sql", "demo/usage_alerts.sql")),
     FunctionEntry("entity-resolution", "entity_resolution", {}),
     FunctionEntry("generate-embeddings", "generate_embeddings", {}),
     FunctionEntry("account-scoring", "account_scoring", {}),

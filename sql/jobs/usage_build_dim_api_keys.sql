@@ -51,6 +51,7 @@ using (
     join latest using (snapshot_date)
     join dated_keys using (api_key_id)
     join keys as k using (api_key_id)
+    where true
     qualify row_number() over (
       partition by m.api_key_id, coalesce(m.valid_from, k.origin_date) order by m.valid_from is null
     ) = 1

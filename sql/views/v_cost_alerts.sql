@@ -18,6 +18,7 @@ evaluation as (
 latest as (
   select *
   from v_daily_cost
+  where true
   qualify row_number() over (order by cost_date desc) = 1
 ),
 

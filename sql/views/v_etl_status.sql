@@ -41,6 +41,7 @@ unioned as (
 final as (
   select *
   from unioned
+  where true  -- BigQuery wants WHERE, GROUP BY or HAVING beside QUALIFY
   qualify row_number() over (partition by function_name, scope order by started_at desc, run_id desc) = 1
 )
 

@@ -5,6 +5,7 @@ create or replace view v_month_end_projection as
 with latest_day as (
   select *
   from v_daily_cost
+  where true
   qualify row_number() over (partition by month order by cost_date desc) = 1
 ),
 

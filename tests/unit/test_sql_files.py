@@ -37,3 +37,20 @@ def test_tables_and_views_run_on_duckdb(warehouse: Warehouse) -> None:
         view = re.search(r"create or replace view (\w+)", path.read_text(), re.IGNORECASE)
         assert view and view.group(1) == path.stem, f"{path.name} must create view {path.stem}"
         warehouse.query(f"select * from {view.group(1)}")
+
+
+@pytest.mark.parametrize("path", ALL_SQL, ids=lambda p: str(p.relative_to(sqlfiles.SQL_DIR)))
+def test_qualify_comes_with_where_group_by_or_having(path: Path) -> None:
+    """BigQuery rejects a QUALIFY that has none of WHERE, GROUP BY or HAVING beside it; DuckDB does not."""
+    from sqlglot import exp
+
+    for statement in sqlglot.parse(path.read_text(), read="bigquery"):
+        for select in statement.find_all(exp.Select) if statement else ():
+            if select.args.get("qualify") is not None:
+                assert any(select.args.get(k) for k in ("where", "group", "having")), select.sql("bigquery")[:200]
+
+
+@pytest.mark.parametrize("path", sorted((sqlfiles.SQL_DIR / "demo").glob("*.sql")), ids=lambda p: p.name)
+def test_demo_queries_have_a_title_and_run_on_duckdb(warehouse: Warehouse, path: Path) -> None:
+    assert path.read_text().startswith("-- ")
+    warehouse.query(f"demo/{path.name}")
