@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import shlex
 import threading
 import time
 from collections.abc import Sequence
 
+from sandbox.env import settings_env
 from sandbox.server import Sandbox
 from sandbox.world import build_world
 
@@ -40,6 +42,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     world = build_world(seed=args.seed, scale=args.scale)
     with Sandbox(world, host=args.host, http_port=args.port_http, https_port=args.port_https) as sandbox:
         print(table(sandbox), flush=True)
+        print("\nsettings that point the functions at it (export them, or use make serve):", flush=True)
+        print("\n".join(f"  {name}={shlex.quote(value)}" for name, value in settings_env(sandbox).items()), flush=True)
         print(f"ready in {time.monotonic() - started:.1f}s; Ctrl-C to stop", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             threading.Event().wait(args.ttl)

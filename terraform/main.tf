@@ -40,6 +40,7 @@ locals {
       description = "Salesforce objects -> sf_* tables (incremental by SystemModstamp, deletes tracked)"
       source_dir  = "salesforce_sync"
       env = {
+        SALESFORCE_AUTH         = var.salesforce_auth
         SALESFORCE_LOGIN_URL    = var.salesforce_login_url
         SALESFORCE_INSTANCE_URL = var.salesforce_instance_url
         SALESFORCE_USERNAME     = var.salesforce_username
@@ -72,6 +73,7 @@ locals {
         CURSOR_BASE_URL    = var.cursor_base_url
         USAGE_SHEET_ID     = var.usage_sheet_id
         USAGE_SHEET_RANGE  = var.usage_sheet_range
+        USAGE_PEOPLE_RANGE = var.usage_people_range
       }
       secrets = {
         ANTHROPIC_ADMIN_KEY = "anthropic-admin-key"

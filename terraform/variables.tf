@@ -236,6 +236,17 @@ variable "gmail_mailboxes" {
   default     = []
 }
 
+variable "salesforce_auth" {
+  type        = string
+  description = "Salesforce login flow (SALESFORCE_AUTH): jwt (needs salesforce_username and the salesforce-private-key secret) or client_credentials (salesforce-client-secret)."
+  default     = "jwt"
+
+  validation {
+    condition     = contains(["jwt", "client_credentials"], var.salesforce_auth)
+    error_message = "salesforce_auth must be jwt or client_credentials on a server."
+  }
+}
+
 variable "salesforce_login_url" {
   type        = string
   description = "Salesforce login host for the JWT bearer flow (SALESFORCE_LOGIN_URL); https://test.salesforce.com for a sandbox org."
@@ -275,6 +286,12 @@ variable "cursor_base_url" {
 variable "usage_sheet_id" {
   type        = string
   description = "ID of the Google Sheet mapping API keys to users (USAGE_SHEET_ID); share the sheet (Viewer) with the usage-collect service account. Empty leaves it unset."
+  default     = ""
+}
+
+variable "usage_people_range" {
+  type        = string
+  description = "Optional A1 range of user_email, name, team rows in the same sheet (USAGE_PEOPLE_RANGE); empty: none."
   default     = ""
 }
 

@@ -39,9 +39,10 @@ SECRETS = {
 }
 ENV = {
     "gmail-sync": {"GMAIL_MAILBOXES"},
-    "salesforce-sync": {"SALESFORCE_LOGIN_URL", "SALESFORCE_INSTANCE_URL", "SALESFORCE_USERNAME"},
+    "salesforce-sync": {"SALESFORCE_AUTH", "SALESFORCE_LOGIN_URL", "SALESFORCE_INSTANCE_URL", "SALESFORCE_USERNAME"},
     "dialpad-sync": {"DIALPAD_BASE_URL"},
-    "usage-collect": {"USAGE_SHEET_ID", "USAGE_SHEET_RANGE", "ANTHROPIC_BASE_URL", "CURSOR_BASE_URL"},
+    "usage-collect": {"USAGE_SHEET_ID", "USAGE_SHEET_RANGE", "USAGE_PEOPLE_RANGE", "ANTHROPIC_BASE_URL",
+                      "CURSOR_BASE_URL"},
     "entity-resolution": set(),
     "generate-embeddings": {"EMBEDDING_MODEL", "VERTEX_LOCATION"},
     "account-scoring": set(),
