@@ -10,6 +10,7 @@ from __future__ import annotations
 import abc
 import datetime as dt
 import decimal
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ from shared.warehouse import merge_sql
 
 log = get_logger(__name__)
 Row = dict[str, Any]
+_LOCKS_GUARD = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -105,20 +107,34 @@ class Warehouse(abc.ABC):
         columns, unique = rows_with_columns(rows, key)
         if not unique:
             return 0
-        types = self.column_types(table)
+        types = self._known_columns(table)
         unknown = [c for c in columns if c not in types]
         if unknown:
             raise ValueError(f"{table} has no column(s) {unknown}")
-        stage = self._stage(table, columns, unique)
-        try:
-            statement = merge_sql.build(table, stage, columns, key, types, volatile)
-            return self._run_dml(statement)
-        finally:
-            self._drop_stage(stage)
+        with self._table_lock(table):  # concurrent MERGEs into one BigQuery table conflict; take turns
+            stage = self._stage(table, columns, unique)
+            try:
+                statement = merge_sql.build(table, stage, columns, key, types, volatile)
+                return self._run_dml(statement)
+            finally:
+                self._drop_stage(stage)
+
+    def _known_columns(self, table: str) -> dict[str, str]:
+        """Column types, looked up once per table per process (ensure_schema forgets them)."""
+        cache: dict[str, dict[str, str]] = self.__dict__.setdefault("_column_cache", {})
+        if not cache.get(table):
+            cache[table] = self.column_types(table)
+        return cache[table]
+
+    def _table_lock(self, table: str) -> threading.Lock:
+        with _LOCKS_GUARD:
+            locks: dict[str, threading.Lock] = self.__dict__.setdefault("_merge_locks", {})
+            return locks.setdefault(table, threading.Lock())
 
     def ensure_schema(self) -> list[str]:
         """Create missing tables, add missing columns, (re)create views. Idempotent; returns what changed."""
         changed: list[str] = []
+        self.__dict__.pop("_column_cache", None)
         for spec in sqlfiles.table_files().values():
             existing = self.column_types(spec.name)
             if not existing:

@@ -144,3 +144,11 @@ def test_bad_warehouse_urls_are_rejected() -> None:
     for url in ("bigquery://only-project", "sqlite:///x.db"):
         with pytest.raises(ValueError, match="WAREHOUSE"):
             connect(url)
+
+
+def test_column_types_are_looked_up_once_per_table(wh: BigQueryWarehouse, fake: FakeClient) -> None:
+    for name in ("Acme", "Acme Corp"):
+        wh.merge("sf_accounts", [{"account_id": "001A", "account_name": name}])
+    lookups = [c for kind, c in fake.calls if kind == "query" and "INFORMATION_SCHEMA" in c[0]]
+    merges = [c for kind, c in fake.calls if kind == "query" and c[0].startswith("merge")]
+    assert (len(lookups), len(merges)) == (1, 2)
