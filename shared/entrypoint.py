@@ -124,14 +124,23 @@ def handle(request: Any, spec: JobSpec[P, S]) -> Answer:
     if not isinstance(parsed, BaseModel):
         log.warning("rejected request: %s", json.loads(parsed[0])["error"], extra={"function": spec.name})
         return parsed
-    rt = runtime(spec)
-    if spec.make_clients and rt.clients is None:
-        with rt.lock:
-            rt.clients = rt.clients or spec.make_clients(rt.settings)
+    try:
+        rt = _ready_runtime(spec)
+    except Exception as exc:  # settings, warehouse or client construction: nothing to run with
+        log.exception("cannot start %s", spec.name, extra={"function": spec.name})
+        return _answer({"error": f"configuration error: {type(exc).__name__}: {exc}"[:2000], "field": None}, 500)
     ledger = RunLedger(rt.warehouse)
     run = ledger.start(spec.name, spec.source_system, parsed.model_dump(mode="json"), _trigger(request.headers))
     with bind_run(run_id=run.run_id, function=spec.name):
         return _execute(spec, parsed, JobContext(run, rt.settings, rt.warehouse, ledger, rt.clients))
+
+
+def _ready_runtime(spec: JobSpec[Any, Any]) -> _Runtime:
+    rt = runtime(spec)
+    if spec.make_clients and rt.clients is None:
+        with rt.lock:
+            rt.clients = rt.clients or spec.make_clients(rt.settings)
+    return rt
 
 
 def _execute(spec: JobSpec[P, S], params: P, ctx: JobContext[S]) -> Answer:

@@ -113,3 +113,12 @@ def test_every_log_line_of_a_run_is_json_with_its_run_id(client: Any, capsys: py
     assert {"run started", "run finished"} <= {line["message"] for line in run_lines}
     assert all(line["function"] == "probe-job" and line["severity"] for line in run_lines)
     assert any(line["severity"] == "ERROR" and line.get("scope") == "beta" for line in run_lines)
+
+
+def test_given_broken_settings_then_500_names_the_setting_and_nothing_is_written(
+        client: Any, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOG_LEVEL", "LOUD")
+    status, body = post(client, {"count": 1})
+    assert status == 500
+    assert "LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR" in body["error"]
+    assert not db_path.exists()
