@@ -144,7 +144,7 @@ class ResilientAdapter(HTTPAdapter):
         self.round_trips += 1
         try:
             return super().send(request, **kwargs), None
-        except (requests.ConnectionError, requests.Timeout) as exc:
+        except requests.RequestException as exc:  # classify() tells retriable (connection, timeout) from fatal
             return None, exc
 
     def _record_outcome(self, response: requests.Response | None, error: BaseException | None) -> None:

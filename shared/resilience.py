@@ -41,6 +41,8 @@ class Verdict:
 def classify(response: requests.Response | None = None, error: BaseException | None = None) -> Verdict:
     """One place that decides whether a failed call is worth retrying."""
     if error is not None:
+        if isinstance(error, requests.exceptions.SSLError):
+            return Verdict(False, "TLS handshake or certificate verification failed")
         if isinstance(error, requests.ConnectionError | requests.Timeout):
             return Verdict(True, f"connection problem: {type(error).__name__}")
         return Verdict(False, f"unexpected error: {type(error).__name__}")

@@ -96,3 +96,12 @@ def test_simple_salesforce_queries_the_tls_fake_through_the_shared_session(sandb
 def test_tls_verification_is_real(sandbox: Sandbox) -> None:
     with pytest.raises(requests.exceptions.SSLError):
         requests.get(sandbox.https_url + HEALTH, timeout=5)
+
+
+def test_a_fatal_transport_error_counts_against_the_breaker_and_is_raised(sandbox: Sandbox, clock: FakeClock) -> None:
+    session = make_session(policy(clock, breaker_threshold=1))
+    with pytest.raises(requests.exceptions.SSLError):
+        session.get(sandbox.https_url + HEALTH)  # no CA configured: TLS verification fails, not retriable
+    assert clock.sleeps == []
+    with pytest.raises(CircuitOpenError):
+        session.get(sandbox.http_url + HEALTH)

@@ -42,6 +42,7 @@ def test_connection_errors_are_retriable_and_others_fatal() -> None:
     assert classify(error=requests.ConnectionError("reset")).retriable
     assert classify(error=requests.ReadTimeout("slow")).retriable
     assert not classify(error=ValueError("bug")).retriable
+    assert not classify(error=requests.exceptions.SSLError("certificate verify failed")).retriable
 
 
 def test_retry_after_accepts_seconds_and_http_dates() -> None:
