@@ -9,7 +9,9 @@ SCALE ?= 1
 SEED ?= 7
 export WAREHOUSE
 
-.PHONY: venv demo test lint typecheck unit sandbox serve sql schema build bench clean
+ZETASQL := tools/sqlcheck/node_modules/.installed
+
+.PHONY: venv demo test lint typecheck unit sqlcheck sandbox serve sql schema build bench clean
 
 venv: $(STAMP)
 
@@ -19,10 +21,16 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $(STAMP)
 
+# BigQuery's SQL analyzer (ZetaSQL, pinned in tools/sqlcheck/package-lock.json) and its Python gRPC stubs.
+$(ZETASQL): tools/sqlcheck/package.json tools/sqlcheck/package-lock.json $(STAMP)
+	cd tools/sqlcheck && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	$(PY) -m tools.sqlcheck.zetasql --generate
+	touch $@
+
 demo: $(STAMP)
 	$(PY) -m tools.demo --seed $(SEED) --scale $(SCALE)
 
-test: lint typecheck unit
+test: lint typecheck unit sqlcheck
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -35,8 +43,12 @@ typecheck: $(STAMP)
 	    --cache-dir $(CURDIR)/.mypy_cache/$$(basename $$d) .) || exit 1; \
 	done
 
-unit: $(STAMP)
+unit: $(STAMP) $(ZETASQL)
 	$(PY) -m pytest -n 2 tests
+
+# Every SQL text through BigQuery's analyzer, then DuckDB's answers compared with BigQuery's reference engine.
+sqlcheck: $(STAMP) $(ZETASQL)
+	$(PY) -m tools.sqlcheck $(if $(FILE),--file $(FILE)) $(if $(Q),--sql "$(Q)")
 
 sandbox: $(STAMP)
 	$(PY) -m sandbox --seed $(SEED) --scale $(SCALE)
@@ -59,4 +71,4 @@ bench: $(STAMP)
 	@for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 clean:
-	rm -rf build .local .mypy_cache .ruff_cache
+	rm -rf build .local .mypy_cache .ruff_cache tools/sqlcheck/node_modules

@@ -8,10 +8,11 @@ inserts), then one MERGE on the table's key upserts them.
 from __future__ import annotations
 
 import abc
+import contextlib
 import datetime as dt
 import decimal
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,24 @@ from shared.warehouse import merge_sql
 log = get_logger(__name__)
 Row = dict[str, Any]
 _LOCKS_GUARD = threading.Lock()
+StatementObserver = Callable[[str, Mapping[str, Any]], None]
+_OBSERVERS: list[StatementObserver] = []
+
+
+@contextlib.contextmanager
+def observe_statements(observer: StatementObserver) -> Iterator[None]:
+    """Call `observer(bigquery_sql, params)` for every statement any warehouse in this process sends
+    (before transpiling), while the block runs: how the analyzer check sees the SQL the code composes."""
+    _OBSERVERS.append(observer)
+    try:
+        yield
+    finally:
+        _OBSERVERS.remove(observer)
+
+
+def notify_statement(sql: str, params: Mapping[str, Any] | None) -> None:
+    for observer in list(_OBSERVERS):
+        observer(sql, params or {})
 
 
 @dataclass(frozen=True)
@@ -143,7 +162,7 @@ class Warehouse(abc.ABC):
                 continue
             for column, ddl_type in merge_sql.declared_columns(spec.ddl).items():
                 if column not in existing:
-                    self.query(f"alter table {spec.name} add column {column} {ddl_type}")
+                    self.query(merge_sql.add_column(spec.name, column, ddl_type))
                     changed.append(f"added {spec.name}.{column}")
         self._apply_views(changed)
         return changed

@@ -18,7 +18,7 @@ from typing import Any
 
 from google.cloud import bigquery
 
-from shared.warehouse.base import Row, Typed, Warehouse, json_ready, sql_text
+from shared.warehouse.base import Row, Typed, Warehouse, json_ready, notify_statement, sql_text
 
 STAGE_TTL = dt.timedelta(hours=6)
 _SCALAR_TYPES: list[tuple[type, str]] = [
@@ -70,6 +70,7 @@ class BigQueryWarehouse(Warehouse):
 
     def query(self, sql: str | Path, params: Mapping[str, Any] | None = None) -> list[Row]:
         text = sql_text(sql)
+        notify_statement(text, params)
         job = self.client.query(text, job_config=self._job_config(self._used_params(text, params)))
         return [dict(row.items()) for row in job.result()]
 
@@ -101,6 +102,7 @@ class BigQueryWarehouse(Warehouse):
         self.client.delete_table(f"{self.dataset_ref}.{stage}", not_found_ok=True)
 
     def _run_dml(self, sql: str) -> int:
+        notify_statement(sql, None)
         job = self.client.query(sql, job_config=self._job_config(None))
         job.result()
         return int(job.num_dml_affected_rows or 0)

@@ -10,7 +10,7 @@ from typing import Any
 
 import duckdb
 
-from shared.warehouse.base import Row, Typed, Warehouse, sql_text
+from shared.warehouse.base import Row, Typed, Warehouse, notify_statement, sql_text
 from shared.warehouse.transpile import to_duckdb
 
 
@@ -30,6 +30,7 @@ class DuckDBWarehouse(Warehouse):
         self._lock = threading.RLock()
 
     def _run(self, sql: str, params: Mapping[str, Any] | None) -> duckdb.DuckDBPyConnection:
+        notify_statement(sql, params)
         statements = to_duckdb(sql)
         if len(statements) != 1:
             raise ValueError(f"expected one statement, got {len(statements)}; use execute_script")
@@ -41,16 +42,24 @@ class DuckDBWarehouse(Warehouse):
         return self._con.execute(text, bound) if bound else self._con.execute(text)
 
     def query(self, sql: str | Path, params: Mapping[str, Any] | None = None) -> list[Row]:
+        return self.query_typed(sql, params)[1]
+
+    def query_typed(self, sql: str | Path,
+                    params: Mapping[str, Any] | None = None) -> tuple[list[tuple[str, str]], list[Row]]:
+        """The rows and each result column's DuckDB type (the differential check compares types too)."""
         with self._lock:
             cursor = self._run(sql_text(sql), params)
             if cursor.description is None:
-                return []
-            names = [d[0] for d in cursor.description]
-            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+                return [], []
+            columns = [(d[0], str(d[1])) for d in cursor.description]
+            names = [name for name, _ in columns]
+            return columns, [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def execute_script(self, sql: str | Path, params: Mapping[str, Any] | None = None) -> None:
         with self._lock:
-            for text, names in to_duckdb(sql_text(sql)):
+            script = sql_text(sql)
+            notify_statement(script, params)
+            for text, names in to_duckdb(script):
                 bound = {n: _plain((params or {})[n]) for n in names}
                 self._con.execute(text, bound) if bound else self._con.execute(text)
 

@@ -36,6 +36,11 @@ def build(table: str, stage: str, columns: Sequence[str], key: Sequence[str], ty
     return statement + f"when not matched then insert ({insert_cols}) values ({insert_vals})"
 
 
+def add_column(table: str, column: str, ddl_type: str) -> str:
+    """What ensure_schema sends for a column a table file declares but the table lacks."""
+    return f"alter table {table} add column {column} {ddl_type}"
+
+
 def declared_columns(ddl: str) -> dict[str, str]:
     """Column name → BigQuery type as declared in a `create table` file."""
     import sqlglot

@@ -13,10 +13,15 @@ from google.cloud import bigquery
 
 from shared.warehouse import Typed, connect
 from shared.warehouse.bigquery_backend import BigQueryWarehouse, qualify_tables
+from tools.sqlcheck.recording import record_unit_statement
 
-SCHEMA = [bigquery.SchemaField("account_id", "STRING"), bigquery.SchemaField("account_name", "STRING"),
-          bigquery.SchemaField("annual_revenue", "NUMERIC"), bigquery.SchemaField("system_modstamp", "TIMESTAMP"),
-          bigquery.SchemaField("embedding", "FLOAT64", mode="REPEATED")]
+SCHEMAS = {
+    "sf_accounts": [bigquery.SchemaField("account_id", "STRING"), bigquery.SchemaField("account_name", "STRING"),
+                    bigquery.SchemaField("annual_revenue", "NUMERIC"),
+                    bigquery.SchemaField("system_modstamp", "TIMESTAMP")],
+    "dialpad_calls": [bigquery.SchemaField("call_id", "STRING"),
+                      bigquery.SchemaField("embedding", "FLOAT64", mode="REPEATED")],
+}
 
 
 def information_schema_type(field: bigquery.SchemaField) -> str:
@@ -38,13 +43,16 @@ class FakeClient:
 
     def query(self, sql: str, job_config: bigquery.QueryJobConfig) -> FakeJob:
         self.calls.append(("query", (sql, job_config)))
+        record_unit_statement(sql, job_config)
         if "INFORMATION_SCHEMA.COLUMNS" in sql:
-            return FakeJob([{"column_name": f.name, "data_type": information_schema_type(f)} for f in SCHEMA])
+            table = next(p.value for p in job_config.query_parameters if p.name == "t")
+            return FakeJob([{"column_name": f.name, "data_type": information_schema_type(f)}
+                            for f in SCHEMAS.get(table, [])])
         return FakeJob(affected=2 if sql.startswith("merge") else None)
 
     def get_table(self, ref: str) -> bigquery.Table:
         self.calls.append(("get_table", ref))
-        return bigquery.Table(ref, schema=SCHEMA)
+        return bigquery.Table(ref, schema=SCHEMAS[ref.rsplit(".", 1)[1]])
 
     def create_table(self, table: bigquery.Table) -> bigquery.Table:
         self.calls.append(("create_table", table))
@@ -79,7 +87,7 @@ def wh(fake: FakeClient) -> BigQueryWarehouse:
 def test_merge_stages_with_a_load_job_then_runs_one_merge(wh: BigQueryWarehouse, fake: FakeClient) -> None:
     when = dt.datetime(2026, 5, 1, 12, 0, tzinfo=dt.UTC)
     rows = [{"account_id": "001A", "account_name": "Acme", "annual_revenue": Decimal("10.50"),
-             "system_modstamp": when, "embedding": [0.5, 0.25]}]
+             "system_modstamp": when}]
     assert wh.merge("sf_accounts", rows, volatile=("system_modstamp",)) == 2
     kinds = [kind for kind, _ in fake.calls]
     assert kinds == ["query", "get_table", "create_table", "load", "query", "delete_table"]
@@ -88,22 +96,29 @@ def test_merge_stages_with_a_load_job_then_runs_one_merge(wh: BigQueryWarehouse,
     payload, destination, config = fake.calls[3][1]
     assert destination is created
     assert json.loads(payload) == {"account_id": "001A", "account_name": "Acme", "annual_revenue": "10.50",
-                                   "system_modstamp": "2026-05-01T12:00:00+00:00", "embedding": [0.5, 0.25]}
+                                   "system_modstamp": "2026-05-01T12:00:00+00:00"}
     assert config.source_format == "NEWLINE_DELIMITED_JSON"
     assert config.write_disposition == "WRITE_TRUNCATE"
-    assert [f.name for f in config.schema] == [f.name for f in SCHEMA]
+    assert [f.name for f in config.schema] == [f.name for f in SCHEMAS["sf_accounts"]]
     merge_sql, merge_config = fake.calls[4][1]
     assert merge_sql.startswith(f"merge into sf_accounts t\nusing {created.table_id} s\non t.account_id = s.account_id")
-    assert "to_json_string(t.embedding) is distinct from to_json_string(s.embedding)" in merge_sql
     assert "t.system_modstamp is distinct from" not in merge_sql
     assert "when not matched then insert (account_id, account_name, annual_revenue" in merge_sql
     assert str(merge_config.default_dataset) == "proj-1.sales_intel"
     assert fake.calls[5][1] == (f"proj-1.sales_intel.{created.table_id}", True)
 
 
+def test_merge_compares_array_columns_as_json(wh: BigQueryWarehouse, fake: FakeClient) -> None:
+    assert wh.merge("dialpad_calls", [{"call_id": "c1", "embedding": [0.5, 0.25]}]) == 2
+    payload = next(c[0] for kind, c in fake.calls if kind == "load")
+    assert json.loads(payload) == {"call_id": "c1", "embedding": [0.5, 0.25]}
+    merge_sql = next(c[0] for kind, c in fake.calls if kind == "query" and c[0].startswith("merge"))
+    assert "to_json_string(t.embedding) is distinct from to_json_string(s.embedding)" in merge_sql
+
+
 def test_queries_run_on_the_default_dataset_with_typed_parameters(wh: BigQueryWarehouse, fake: FakeClient) -> None:
     when = dt.datetime(2026, 5, 1, tzinfo=dt.UTC)
-    wh.query("select * from etl_runs where started_at > @since and status in unnest(@statuses) and x = @x",
+    wh.query("select * from etl_runs where started_at > @since and status in unnest(@statuses) and rows_processed = @x",
              {"since": when, "statuses": ["failed", "partial"], "x": Typed(None, "INT64"), "unused": 1})
     sql, config = fake.calls[0][1]
     assert "from etl_runs" in sql

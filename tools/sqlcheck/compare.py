@@ -1,0 +1,110 @@
+"""Result equality across the two engines: rows as multisets, column types as BigQuery names.
+
+Floats are equal within 1e-9 relative, NUMERIC exactly, timestamps to the microsecond. DuckDB's result types
+are mapped to the BigQuery type they stand for; one with no BigQuery counterpart (HUGEINT, a DECIMAL other
+than NUMERIC's (38, 9), a TIMESTAMP without time zone) is a divergence in itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import math
+import re
+from collections.abc import Sequence
+from typing import Any
+
+Row = tuple[Any, ...]
+_SCALARS = {"BIGINT": "INT64", "INTEGER": "INT64", "SMALLINT": "INT64", "TINYINT": "INT64",
+            "DOUBLE": "FLOAT64", "VARCHAR": "STRING", "BOOLEAN": "BOOL", "DATE": "DATE",
+            "TIMESTAMP WITH TIME ZONE": "TIMESTAMP", "DECIMAL(38,9)": "NUMERIC", "JSON": "JSON", "BLOB": "BYTES",
+            '"NULL"': "NULL", "NULL": "NULL"}
+
+
+def duckdb_type(name: str) -> str:
+    """The BigQuery type a DuckDB result type stands for, or `DUCKDB:<name>` when there is none."""
+    name = name.strip()
+    if name.endswith("[]"):
+        return f"ARRAY<{duckdb_type(name[:-2])}>"
+    struct = re.fullmatch(r"STRUCT\((.*)\)", name)
+    if struct:
+        return f"STRUCT<{', '.join(_struct_field(f) for f in _split_fields(struct.group(1)))}>"
+    return _SCALARS.get(name.replace(" ", "") if name.startswith("DECIMAL") else name, f"DUCKDB:{name}")
+
+
+def _struct_field(text: str) -> str:
+    field_name, kind = text.strip().split(" ", 1)
+    return f"{field_name.strip(chr(34))} {duckdb_type(kind)}"
+
+
+def _split_fields(text: str) -> list[str]:
+    fields, depth, current = [], 0, ""
+    for char in text:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            fields.append(current)
+            current = ""
+        else:
+            current += char
+    return [*fields, current] if current.strip() else fields
+
+
+def types_equal(bigquery: str, duckdb: str) -> bool:
+    """NULL-typed DuckDB columns (an all-NULL literal) match anything; otherwise the names must agree."""
+    return duckdb == "NULL" or bigquery == duckdb
+
+
+def values_equal(a: Any, b: Any) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    if isinstance(a, float) or isinstance(b, float):
+        if not isinstance(a, int | float) or not isinstance(b, int | float):
+            return False
+        if math.isnan(a) or math.isnan(b):
+            return math.isnan(a) and math.isnan(b)
+        return a == b or math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
+        return len(a) == len(b) and all(values_equal(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return list(a) == list(b) and all(values_equal(a[k], b[k]) for k in a)
+    if isinstance(a, dt.datetime) and isinstance(b, dt.datetime):
+        return _utc(a) == _utc(b)
+    return (bool(a == b) and type(a) is type(b)) or _same_decimal(a, b)
+
+
+def _same_decimal(a: Any, b: Any) -> bool:
+    return isinstance(a, decimal.Decimal) and isinstance(b, decimal.Decimal) and a == b
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def _sort_key(value: Any) -> Any:
+    if value is None:
+        return (0, "")
+    if isinstance(value, float):
+        return (1, f"{value:.9g}")
+    if isinstance(value, bool | int | decimal.Decimal):
+        return (1, f"{float(value):.9g}")
+    if isinstance(value, dt.datetime):
+        return (2, _utc(value).isoformat())
+    if isinstance(value, list | tuple):
+        return (3, tuple(_sort_key(v) for v in value))
+    if isinstance(value, dict):
+        return (4, tuple((k, _sort_key(v)) for k, v in value.items()))
+    return (5, str(value))
+
+
+def first_difference(bigquery: Sequence[Row], duckdb: Sequence[Row]) -> tuple[Row | None, Row | None] | None:
+    """None when the two row multisets are equal; else the first pair of rows that differ (or lack a twin)."""
+    left = sorted(bigquery, key=lambda r: tuple(_sort_key(v) for v in r))
+    right = sorted(duckdb, key=lambda r: tuple(_sort_key(v) for v in r))
+    for a, b in zip(left, right, strict=False):
+        if len(a) != len(b) or not all(values_equal(x, y) for x, y in zip(a, b, strict=True)):
+            return a, b
+    if len(left) != len(right):
+        longer = left if len(left) > len(right) else right
+        extra = longer[min(len(left), len(right))]
+        return (extra, None) if longer is left else (None, extra)
+    return None

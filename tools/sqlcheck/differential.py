@@ -1,0 +1,219 @@
+"""The differential check: the same views and read-only queries on DuckDB and on BigQuery's reference engine.
+
+The pipeline runs on a small seeded world into a throwaway DuckDB file while every statement it sends is
+recorded. Every table's rows are then handed to ZetaSQL as table contents, and each view (in dependency order,
+a view's BigQuery answer feeding the views that read it), each read-only job query with the parameters the
+pipeline really used, and each demo query is evaluated on both engines at one fixed "now".
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import io
+import os
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from shared import sqlfiles
+from shared.warehouse import Typed, connect
+from shared.warehouse.base import observe_statements
+from shared.warehouse.duckdb_backend import DuckDBWarehouse
+from tools.sqlcheck.catalog import Catalog
+from tools.sqlcheck.compare import duckdb_type, first_difference, types_equal
+from tools.sqlcheck.recording import describe_parameters
+from tools.sqlcheck.types import from_value, scalar_type, to_value, type_name
+from tools.sqlcheck.zetasql import AnalysisError, pb
+
+_VIEW_HEAD = re.compile(r"^.*?create\s+or\s+replace\s+view\s+\S+\s+as\s", re.IGNORECASE | re.DOTALL)
+_NOW = {re.compile(r"\bcurrent_timestamp\s*\(\s*\)", re.IGNORECASE): "timestamp '{ts}'",
+        re.compile(r"\bcurrent_date\s*\(\s*\)", re.IGNORECASE): "date '{d}'"}
+PARAMETER_SETS_PER_QUERY = 3
+Record = tuple[str, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    statement: str
+    rows: int
+    difference: str | None
+
+    @property
+    def equal(self) -> bool:
+        return self.difference is None
+
+
+def pin_now(sql: str, now: dt.datetime) -> str:
+    """The same fixed "now" on both engines: current_timestamp() / current_date() become literals."""
+    for pattern, literal in _NOW.items():
+        sql = pattern.sub(literal.format(ts=now.strftime("%Y-%m-%d %H:%M:%S+00"), d=now.date().isoformat()), sql)
+    return sql
+
+
+def run_pipeline(path: Path, seed: int, scale: int) -> tuple[list[Record], bool]:
+    """Every function of the demo on a fresh DuckDB file; returns the statements sent with their parameters."""
+    from sandbox.env import settings_env
+    from sandbox.server import Sandbox
+    from sandbox.world import build_world
+    from shared import entrypoint
+    from shared.log import configure_logging
+    from tools import demo
+
+    records: list[Record] = []
+    saved = dict(os.environ)
+    url = demo.fresh_warehouse(path)
+    with observe_statements(lambda sql, params: records.append((sql, dict(params)))), \
+            Sandbox(build_world(seed, scale)) as sandbox, (path.parent / "pipeline.log").open("w") as log_file:
+        configure_logging("INFO", stream=log_file)
+        os.environ.update({**settings_env(sandbox), "WAREHOUSE": url, "AUTO_SCHEMA": "false"})
+        try:
+            with contextlib.redirect_stdout(io.StringIO()) as printed:
+                ok = demo.run_pipeline()
+        finally:
+            entrypoint.reset_runtimes()
+            configure_logging(stream=None)
+            os.environ.clear()
+            os.environ.update(saved)
+    if not ok:
+        raise RuntimeError(f"the pipeline failed on the differential world:\n{printed.getvalue()}")
+    return records, ok
+
+
+def parameter_types(sql: str, params: Mapping[str, Any]) -> dict[str, str]:
+    """The BigQuery type the production backend would give each @param used in `sql`."""
+    from shared.warehouse.bigquery_backend import query_parameter
+
+    return describe_parameters([query_parameter(k, v) for k, v in params.items() if f"@{k}" in sql])
+
+
+def referenced_tables(sql: str) -> set[str]:
+    """Names a statement reads (CTE names included, harmlessly): only those tables' rows are sent."""
+    import sqlglot
+    from sqlglot import exp
+
+    return {t.name for tree in sqlglot.parse(sql, read="bigquery") if tree for t in tree.find_all(exp.Table)}
+
+
+def table_contents(warehouse: DuckDBWarehouse, catalog: Catalog) -> dict[str, Any]:
+    service = pb("local_service_pb2")
+    contents = {}
+    for name in sqlfiles.table_files():
+        contents[name] = _content(service, warehouse.query(f"select * from {name}"), catalog.schemas[name])
+    return contents
+
+
+def _content(service: Any, rows: list[dict[str, Any]], columns: list[tuple[str, Any]]) -> Any:
+    data = service.TableData(row=[
+        service.TableData.Row(cell=[to_value(row[name], kind) for name, kind in columns]) for row in rows])
+    return service.TableContent(table_data=data)
+
+
+def _bigquery_answer(response: Any) -> tuple[list[tuple[str, str]], list[tuple[Any, ...]]]:
+    columns = [(c.name, c.type) for c in response.prepared.columns]
+    rows = [tuple(from_value(cell, kind) for cell, (_, kind) in zip(row.cell, columns, strict=True))
+            for row in response.content.table_data.row]
+    return [(name, type_name(kind)) for name, kind in columns], rows
+
+
+def compare(catalog: Catalog, warehouse: DuckDBWarehouse, label: str, bigquery_sql: str, duckdb_sql: str,
+            contents: dict[str, Any], params: Mapping[str, Any] | None = None) -> tuple[Comparison, Any]:
+    """Evaluate on both engines; returns the comparison and ZetaSQL's response (to feed dependent views)."""
+    params = params or {}
+    types = parameter_types(bigquery_sql, params)
+    plain = {k: v.value if isinstance(v, Typed) else v for k, v in params.items()}
+    bq_params = {k: (scalar_type(t), to_value(plain[k], scalar_type(t))) for k, t in types.items()}
+    used = referenced_tables(bigquery_sql)
+    try:
+        response = catalog.server.evaluate(bigquery_sql, catalog.proto(),
+                                           {k: v for k, v in contents.items() if k in used}, bq_params)
+    except AnalysisError as exc:
+        return Comparison(label, 0, f"ZetaSQL: {exc}"), None
+    bq_columns, bq_rows = _bigquery_answer(response)
+    duck_columns, duck_dicts = warehouse.query_typed(duckdb_sql, {k: params[k] for k in types})
+    duck_rows = [tuple(row.values()) for row in duck_dicts]
+    for (name, bq_type), (_, duck_raw) in zip(bq_columns, duck_columns, strict=False):
+        if not types_equal(bq_type, duckdb_type(duck_raw)):
+            return Comparison(label, len(bq_rows), f"column {name}: BigQuery {bq_type}, DuckDB {duck_raw}"), response
+    if [c for c, _ in bq_columns] != [c for c, _ in duck_columns]:
+        return Comparison(label, len(bq_rows), f"columns differ: {bq_columns} vs {duck_columns}"), response
+    difference = first_difference(bq_rows, duck_rows)
+    if difference:
+        return Comparison(label, len(bq_rows), f"BigQuery {difference[0]} | DuckDB {difference[1]}"), response
+    return Comparison(label, len(bq_rows), None), response
+
+
+def compare_views(catalog: Catalog, warehouse: DuckDBWarehouse, contents: dict[str, Any],
+                  now: dt.datetime) -> Iterator[Comparison]:
+    service = pb("local_service_pb2")
+    views = [name for name in catalog.schemas if name.startswith("v_") and name not in sqlfiles.table_files()]
+    for name in views:
+        ddl = pin_now(sqlfiles.read_sql(f"views/{name}.sql"), now)
+        warehouse.execute_script(ddl)
+        result, response = compare(catalog, warehouse, f"view {name}", _VIEW_HEAD.sub("", ddl, count=1),
+                                   f"select * from {name}", contents)
+        yield result
+        if response is not None:
+            contents[name] = service.TableContent(table_data=response.content.table_data)
+
+
+def read_only_queries(records: list[Record]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(label, file, params) for each read-only file under jobs/ and demo/ with the params the pipeline used."""
+    import sqlglot
+    from sqlglot import exp
+
+    texts: dict[str, list[dict[str, Any]]] = {}
+    for sql, params in records:
+        texts.setdefault(sql.strip(), []).append(params)
+    for folder in ("jobs", "demo"):
+        for path in sorted((sqlfiles.SQL_DIR / folder).glob("*.sql")):
+            text = path.read_text()
+            tree = sqlglot.parse_one(text, read="bigquery")
+            if not isinstance(tree, exp.Query):
+                continue
+            uses = _distinct(texts.get(text.strip(), []), text)
+            if folder == "demo" or not re.search(r"@\w", text):
+                uses = uses[:1] or [{}]
+            for index, params in enumerate(uses[:PARAMETER_SETS_PER_QUERY]):
+                yield f"{folder}/{path.name}" + (f" #{index + 1}" if len(uses) > 1 else ""), text, params
+
+
+def _distinct(uses: list[dict[str, Any]], sql: str) -> list[dict[str, Any]]:
+    seen, distinct = set(), []
+    for params in uses:
+        used = {k: v for k, v in params.items() if f"@{k}" in sql}
+        key = repr(sorted(used.items()))
+        if key not in seen:
+            seen.add(key)
+            distinct.append(used)
+    return distinct
+
+
+def unexercised(records: list[Record]) -> list[str]:
+    """Read-only job files with parameters that the pipeline never ran (so no real parameters to compare)."""
+    ran = {sql.strip() for sql, _ in records}
+    out = []
+    for path in sorted((sqlfiles.SQL_DIR / "jobs").glob("*.sql")):
+        text = path.read_text()
+        if re.search(r"@\w", text) and text.strip() not in ran and text.lstrip().lower().startswith(("select", "with")):
+            out.append(f"jobs/{path.name}")
+    return out
+
+
+def run(catalog: Catalog, workdir: Path, seed: int, scale: int) -> tuple[list[Comparison], list[Record]]:
+    workdir.mkdir(parents=True, exist_ok=True)
+    records, _ = run_pipeline(workdir / "warehouse.duckdb", seed, scale)
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    warehouse = connect(f"duckdb:///{workdir / 'warehouse.duckdb'}")
+    assert isinstance(warehouse, DuckDBWarehouse)
+    try:
+        contents = table_contents(warehouse, catalog)
+        results = list(compare_views(catalog, warehouse, contents, now))
+        for label, text, params in read_only_queries(records):
+            pinned = pin_now(text, now)
+            results.append(compare(catalog, warehouse, label, pinned, pinned, contents, params)[0])
+    finally:
+        warehouse.close()
+    return results, records

@@ -1,0 +1,113 @@
+"""Every SQL text the suite can send to BigQuery, each with where it comes from.
+
+- every file in `sql/` (tables and views are analyzed while the catalog is built);
+- the MERGE `merge_sql.build` composes for every table, and the `alter table … add column` of ensure_schema;
+- what the BigQuery backend sends for the schema (views as `qualify_tables` rewrites them), column lookups
+  and vector search, captured from a recording client;
+- what the backend sent in the unit tests (recorded by their fake client, see `recording`);
+- what the pipeline sent while it ran (captured by `observe_statements`, with the parameters' real types);
+- every ```sql block of the Markdown documentation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from shared import sqlfiles
+from shared.warehouse import merge_sql
+from tools.sqlcheck.recording import RecordingClient
+
+ROOT = sqlfiles.SQL_DIR.parent
+DOCS = ("README.md", "functions/*/README.md", "docs/**/*.md")
+_FENCE = re.compile(r"^```sql[^\n]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
+_VECTOR_SEARCH = re.compile(r"\bvector_search\s*\(", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Statement:
+    origin: str
+    sql: str
+    param_types: Mapping[str, str] | None = None
+    """BigQuery type per @param when known (recorded); otherwise the analyzer infers them."""
+    stage_of: str | None = None
+    """The table a `_stage_…` name in this statement is shaped like."""
+    script: bool = False
+    absent_column: tuple[str, str] | None = None
+    """(table, column) to leave out of the catalog: an add-column statement is checked on a table that lacks it."""
+
+
+def sql_files() -> Iterator[Statement]:
+    for folder in ("jobs", "demo"):
+        for path in sorted((sqlfiles.SQL_DIR / folder).glob("*.sql")):
+            yield Statement(f"sql/{folder}/{path.name}", path.read_text(), script=True)
+
+
+def composed() -> Iterator[Statement]:
+    """The MERGE for every table with all its columns, and ensure_schema's add-column for every column."""
+    for spec in sqlfiles.table_files().values():
+        types = merge_sql.declared_columns(spec.ddl)
+        stage = f"_stage_{spec.name}_check"
+        yield Statement(f"merge_sql.build({spec.name})",
+                        merge_sql.build(spec.name, stage, list(types), spec.key, types), stage_of=spec.name)
+        for column, ddl_type in types.items():
+            yield Statement(f"ensure_schema add column {spec.name}.{column}",
+                            merge_sql.add_column(spec.name, column, ddl_type), absent_column=(spec.name, column))
+
+
+def bigquery_backend() -> Iterator[Statement]:
+    """Drive the BigQuery backend with a recording client: schema from scratch, a lookup, a vector search."""
+    from shared.warehouse.bigquery_backend import BigQueryWarehouse
+
+    client = RecordingClient()
+    warehouse = BigQueryWarehouse("proj-1", "sales_intel", client=client)
+    warehouse.ensure_schema()
+    warehouse.column_types("etl_runs")
+    warehouse.vector_search("gmail_messages", "embedding", [0.1, 0.2], top_k=5, select=["message_id", "subject"],
+                            where="mailbox = @mailbox", params={"mailbox": "rep@example.com"})
+    for sql, types in client.statements:
+        yield Statement("BigQueryWarehouse", sql, types)
+
+
+def recorded(path: Path, origin: str) -> Iterator[Statement]:
+    from tools.sqlcheck.recording import read_records
+
+    yield from traced(read_records(path), origin)
+
+
+def traced(records: Iterable[tuple[str, Mapping[str, str]]], origin: str) -> Iterator[Statement]:
+    for sql, types in records:
+        yield Statement(origin, sql, types, stage_of=_stage_table(sql), script=";" in sql.strip().rstrip(";"))
+
+
+def _stage_table(sql: str) -> str | None:
+    found = re.search(r"\b_stage_([a-z0-9_]+?)_[0-9a-f]{8,12}\b", sql)
+    return found.group(1) if found else None
+
+
+def markdown() -> Iterator[Statement]:
+    for pattern in DOCS:
+        for path in sorted(ROOT.glob(pattern)):
+            text = path.read_text()
+            for match in _FENCE.finditer(text):
+                line = text[: match.start()].count("\n") + 2
+                yield Statement(f"{path.relative_to(ROOT)}:{line}", match.group(1), script=True)
+
+
+def vector_search_parts(sql: str) -> list[str]:
+    """ZetaSQL has no VECTOR_SEARCH: the base-table query and the query-vector query inside it, checked alone."""
+    import sqlglot
+    from sqlglot import exp
+
+    tree = sqlglot.parse_one(sql, read="bigquery")
+    parts = []
+    for call in tree.find_all(exp.Anonymous):
+        if call.name.lower() == "vector_search":
+            parts += [arg.this.sql("bigquery") for arg in call.expressions if isinstance(arg, exp.Subquery)]
+    return parts
+
+
+def uses_vector_search(sql: str) -> bool:
+    return bool(_VECTOR_SEARCH.search(sql))
