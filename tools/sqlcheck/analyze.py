@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tools.sqlcheck.catalog import Catalog
-from tools.sqlcheck.statements import Statement, uses_vector_search, vector_search_parts
+from tools.sqlcheck.statements import Statement, uses_vector_search, vector_search_stand_in
 from tools.sqlcheck.types import scalar_type
 from tools.sqlcheck.zetasql import AnalysisError
 
@@ -44,10 +44,9 @@ def analyze_one(catalog: Catalog, statement: Statement) -> int:
     if statement.script:
         return server.analyze_script(statement.sql, proto)
     params = {k: scalar_type(v) for k, v in (statement.param_types or {}).items()}
-    texts = vector_search_parts(statement.sql) if uses_vector_search(statement.sql) else [statement.sql]
-    for text in texts:
-        server.analyze(text, proto, params)
-    return len(texts)
+    text = vector_search_stand_in(statement.sql) if uses_vector_search(statement.sql) else statement.sql
+    server.analyze(text, proto, params)
+    return 1
 
 
 def analyze_all(catalog: Catalog, statements: Iterable[Statement]) -> tuple[int, list[Finding]]:

@@ -96,17 +96,23 @@ def markdown() -> Iterator[Statement]:
                 yield Statement(f"{path.relative_to(ROOT)}:{line}", match.group(1), script=True)
 
 
-def vector_search_parts(sql: str) -> list[str]:
-    """ZetaSQL has no VECTOR_SEARCH: the base-table query and the query-vector query inside it, checked alone."""
+def vector_search_stand_in(sql: str) -> str:
+    """ZetaSQL has no VECTOR_SEARCH: the statement with the call replaced by a subquery of the same output
+    (`base` and `query` rows as STRUCTs, `distance` FLOAT64), so outer and inner queries are all checked."""
     import sqlglot
     from sqlglot import exp
 
     tree = sqlglot.parse_one(sql, read="bigquery")
-    parts = []
-    for call in tree.find_all(exp.Anonymous):
-        if call.name.lower() == "vector_search":
-            parts += [arg.this.sql("bigquery") for arg in call.expressions if isinstance(arg, exp.Subquery)]
-    return parts
+    calls = list(tree.find_all(exp.VectorSearch))
+    if not calls:
+        raise ValueError("vector_search call not found")
+    for call in calls:
+        base, query = call.this, call.args.get("query_table")
+        stand_in = sqlglot.parse_one(
+            f"(select base, query, cast(0 as float64) as distance from {base.sql('bigquery')} as base "
+            f"cross join {query.sql('bigquery')} as query)", read="bigquery")
+        (call.parent if isinstance(call.parent, exp.Table) else call).replace(stand_in)
+    return tree.sql("bigquery")
 
 
 def uses_vector_search(sql: str) -> bool:
