@@ -82,7 +82,7 @@ def test_views_are_checked_as_the_bigquery_backend_deploys_them(project_catalog:
     assert all("`proj-1`.sales_intel." in sql for sql in views)
 
 
-def test_markdown_sql_blocks_are_collected(tmp_path: object) -> None:
+def test_markdown_sql_blocks_are_collected() -> None:
     blocks = list(statements.markdown())
     assert blocks and all(b.origin.split(":")[0].endswith(".md") for b in blocks)
 

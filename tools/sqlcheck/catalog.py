@@ -42,8 +42,18 @@ class Catalog:
     errors: dict[str, str] = field(default_factory=dict)
 
     def proto(self, extra: dict[str, list[tuple[str, Any]]] | None = None) -> Any:
+        """The catalog as ZetaSQL takes it; `extra` adds or replaces tables for one statement."""
+        if not extra:
+            key = tuple(self.schemas)
+            cached = self.__dict__.get("_cached")
+            if cached is None or cached[0] != key:
+                self.__dict__["_cached"] = (key, self._build_proto({}))
+            return self.__dict__["_cached"][1]
+        return self._build_proto(extra)
+
+    def _build_proto(self, extra: dict[str, list[tuple[str, Any]]]) -> Any:
         catalog_pb2 = pb("zetasql.proto.simple_catalog_pb2")
-        tables = {**self.schemas, **(extra or {})}
+        tables = {**self.schemas, **extra}
         root = catalog_pb2.SimpleCatalogProto(name="sales_intel", builtin_function_options=self.server.builtins())
         dataset = catalog_pb2.SimpleCatalogProto(name=QUALIFIED_DATASET)
         for name, columns in tables.items():

@@ -159,25 +159,45 @@ def compare_views(catalog: Catalog, warehouse: DuckDBWarehouse, contents: dict[s
             contents[name] = service.TableContent(table_data=response.content.table_data)
 
 
-def read_only_queries(records: list[Record]) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    """(label, file, params) for each read-only file under jobs/ and demo/ with the params the pipeline used."""
-    import sqlglot
-    from sqlglot import exp
-
+def job_queries(records: list[Record]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(label, query, params) for each file under jobs/ and demo/, with the params the pipeline used: a query
+    file as it is, a MERGE or INSERT by its source query, an UPDATE or DELETE by the rows it would touch."""
     texts: dict[str, list[dict[str, Any]]] = {}
     for sql, params in records:
         texts.setdefault(sql.strip(), []).append(params)
     for folder in ("jobs", "demo"):
         for path in sorted((sqlfiles.SQL_DIR / folder).glob("*.sql")):
             text = path.read_text()
-            tree = sqlglot.parse_one(text, read="bigquery")
-            if not isinstance(tree, exp.Query):
+            query = comparable_query(text)
+            if query is None:
                 continue
             uses = _distinct(texts.get(text.strip(), []), text)
-            if folder == "demo" or not re.search(r"@\w", text):
-                uses = uses[:1] or [{}]
+            if not re.search(r"@\w", text):
+                uses = [{}]
             for index, params in enumerate(uses[:PARAMETER_SETS_PER_QUERY]):
-                yield f"{folder}/{path.name}" + (f" #{index + 1}" if len(uses) > 1 else ""), text, params
+                yield f"{folder}/{path.name}" + (f" #{index + 1}" if len(uses) > 1 else ""), query, params
+
+
+def comparable_query(sql: str) -> str | None:
+    """The read-only part of a statement, in BigQuery SQL (None for DDL and the like)."""
+    import sqlglot
+    from sqlglot import exp
+
+    tree = sqlglot.parse_one(sql, read="bigquery")
+    if isinstance(tree, exp.Query):
+        return sql
+    if isinstance(tree, exp.Merge) and isinstance(tree.args.get("using"), exp.Subquery):
+        return str(tree.args["using"].this.sql("bigquery"))
+    if isinstance(tree, exp.Insert) and isinstance(tree.expression, exp.Query):
+        return str(tree.expression.sql("bigquery"))
+    if isinstance(tree, exp.Update | exp.Delete):
+        columns = "*"
+        if isinstance(tree, exp.Update):
+            columns = ", ".join(f"{e.expression.sql('bigquery')} as {e.this.name}" for e in tree.expressions)
+        where = tree.args.get("where")
+        return f"select {columns} from {tree.this.sql('bigquery')}" + (
+            f" {where.sql('bigquery')}" if where is not None else "")
+    return None
 
 
 def _distinct(uses: list[dict[str, Any]], sql: str) -> list[dict[str, Any]]:
@@ -192,14 +212,11 @@ def _distinct(uses: list[dict[str, Any]], sql: str) -> list[dict[str, Any]]:
 
 
 def unexercised(records: list[Record]) -> list[str]:
-    """Read-only job files with parameters that the pipeline never ran (so no real parameters to compare)."""
+    """Job files with parameters that the pipeline never ran: no real parameters to compare them with."""
     ran = {sql.strip() for sql, _ in records}
-    out = []
-    for path in sorted((sqlfiles.SQL_DIR / "jobs").glob("*.sql")):
-        text = path.read_text()
-        if re.search(r"@\w", text) and text.strip() not in ran and text.lstrip().lower().startswith(("select", "with")):
-            out.append(f"jobs/{path.name}")
-    return out
+    texts = {p.name: p.read_text() for p in sorted((sqlfiles.SQL_DIR / "jobs").glob("*.sql"))}
+    return [f"jobs/{name}" for name, text in texts.items()
+            if re.search(r"@\w", text) and text.strip() not in ran and comparable_query(text)]
 
 
 def run(catalog: Catalog, workdir: Path, seed: int, scale: int) -> tuple[list[Comparison], list[Record]]:
@@ -211,7 +228,7 @@ def run(catalog: Catalog, workdir: Path, seed: int, scale: int) -> tuple[list[Co
     try:
         contents = table_contents(warehouse, catalog)
         results = list(compare_views(catalog, warehouse, contents, now))
-        for label, text, params in read_only_queries(records):
+        for label, text, params in job_queries(records):
             pinned = pin_now(text, now)
             results.append(compare(catalog, warehouse, label, pinned, pinned, contents, params)[0])
     finally:

@@ -108,6 +108,8 @@ def vector_search_stand_in(sql: str) -> str:
         raise ValueError("vector_search call not found")
     for call in calls:
         base, query = call.this, call.args.get("query_table")
+        if query is None:
+            raise ValueError("vector_search without a query table")
         stand_in = sqlglot.parse_one(
             f"(select base, query, cast(0 as float64) as distance from {base.sql('bigquery')} as base "
             f"cross join {query.sql('bigquery')} as query)", read="bigquery")
