@@ -20,21 +20,26 @@ sheet_issues as (
   where r.issue is not null
 ),
 
+recent_window as (
+  select date_sub(max(cost_date), interval 30 day) as after_date from fct_cost_daily
+),
+
 recent_cost as (
   select
     c.api_key_id,
     sum(c.cost_usd) as cost_usd,
   from fct_cost_daily as c
+  cross join recent_window as w
   where c.platform = 'anthropic_api'
     and c.user_email is null
     and c.api_key_id is not null
-    and c.cost_date > (select date_sub(max(cost_date), interval 30 day) from fct_cost_daily)
+    and c.cost_date > w.after_date
   group by c.api_key_id
 ),
 
 unmapped_keys as (
   select
-    (select snapshot_date from latest) as snapshot_date,
+    l.snapshot_date,
     cast(null as int64) as row_number,
     k.api_key_name,
     c.api_key_id,
@@ -42,6 +47,7 @@ unmapped_keys as (
     'key with cost has no owner' as issue,
     c.cost_usd,
   from recent_cost as c
+  cross join latest as l
   left join raw_anthropic_api_keys as k using (api_key_id)
 ),
 

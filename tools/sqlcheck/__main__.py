@@ -77,7 +77,8 @@ def differential(project: catalog.Catalog, count: int, findings: list[analyze.Fi
     traced = [(sql, diff.parameter_types(sql, params)) for sql, params in records]
     extra, more = analyze.analyze_all(project, statements.traced(traced, "sent by the pipeline run"))
     status = report(count + extra, findings + more, started)
-    print(render([{"statement": r.statement, "rows": r.rows, "result": "equal" if r.equal else r.difference}
+    print(render([{"statement": r.statement, "rows": r.rows, "s": r.seconds,
+                   "result": "equal" if r.equal else r.difference}
                   for r in results], max_width=110))
     for label in diff.unexercised(records):
         print(f"(not run by the pipeline, analyzed only: {label})")

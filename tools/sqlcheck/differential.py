@@ -9,10 +9,12 @@ pipeline really used, and each demo query is evaluated on both engines at one fi
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import io
 import os
 import re
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +42,7 @@ class Comparison:
     statement: str
     rows: int
     difference: str | None
+    seconds: float = 0.0
 
     @property
     def equal(self) -> bool:
@@ -121,7 +124,13 @@ def _bigquery_answer(response: Any) -> tuple[list[tuple[str, str]], list[tuple[A
 def compare(catalog: Catalog, warehouse: DuckDBWarehouse, label: str, bigquery_sql: str, duckdb_sql: str,
             contents: dict[str, Any], params: Mapping[str, Any] | None = None) -> tuple[Comparison, Any]:
     """Evaluate on both engines; returns the comparison and ZetaSQL's response (to feed dependent views)."""
-    params = params or {}
+    started = time.monotonic()
+    comparison, response = _compare(catalog, warehouse, label, bigquery_sql, duckdb_sql, contents, params or {})
+    return dataclasses.replace(comparison, seconds=round(time.monotonic() - started, 2)), response
+
+
+def _compare(catalog: Catalog, warehouse: DuckDBWarehouse, label: str, bigquery_sql: str, duckdb_sql: str,
+             contents: dict[str, Any], params: Mapping[str, Any]) -> tuple[Comparison, Any]:
     types = parameter_types(bigquery_sql, params)
     plain = {k: v.value if isinstance(v, Typed) else v for k, v in params.items()}
     bq_params = {k: (scalar_type(t), to_value(plain[k], scalar_type(t))) for k, t in types.items()}
