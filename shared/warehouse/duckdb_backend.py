@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -79,9 +78,11 @@ class DuckDBWarehouse(Warehouse):
     def _stage(self, table: str, columns: list[str], rows: list[Row]) -> str:
         import pyarrow as pa
 
-        stage = f"_stage_{table}_{uuid.uuid4().hex[:8]}"
+        # Temp tables are per connection and merges hold the lock, so one name per table will do: the MERGE
+        # text then repeats and its transpiled form is cached. `or replace` clears a stage a failed load left.
+        stage = f"_stage_{table}"
         cols = ", ".join(columns)
-        self._con.execute(f"create temp table {stage} as select {cols} from {table} limit 0")
+        self._con.execute(f"create or replace temp table {stage} as select {cols} from {table} limit 0")
         arrow = pa.table({c: _arrow_column([r[c] for r in rows]) for c in columns})
         self._con.register("_incoming", arrow)
         try:

@@ -83,8 +83,9 @@ def traced(records: Iterable[tuple[str, Mapping[str, str]]], origin: str) -> Ite
 
 
 def _stage_table(sql: str) -> str | None:
-    found = re.search(r"\b_stage_([a-z0-9_]+?)_[0-9a-f]{8,12}\b", sql)
-    return found.group(1) if found else None
+    """The table whose staging table (`_stage_<table>` or `_stage_<table>_<id>`) the statement reads."""
+    names = [name for name in sqlfiles.table_files() if re.search(rf"\b_stage_{name}(_[0-9a-f]+)?\b", sql)]
+    return max(names, key=len) if names else None
 
 
 def markdown() -> Iterator[Statement]:
