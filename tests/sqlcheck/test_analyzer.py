@@ -105,9 +105,9 @@ def test_values_round_trip_through_the_reference_engine(zetasql: ZetaSQL, projec
 def test_duckdb_types_map_to_bigquery_names_and_strays_stand_out() -> None:
     assert duckdb_type("DECIMAL(38,9)") == "NUMERIC"
     assert duckdb_type("STRUCT(model VARCHAR, n BIGINT)[]") == "ARRAY<STRUCT<model STRING, n INT64>>"
-    assert duckdb_type("HUGEINT") == "DUCKDB:HUGEINT"
-    assert duckdb_type("DECIMAL(38,2)") == "DUCKDB:DECIMAL(38,2)"
-    assert duckdb_type("TIMESTAMP") == "DUCKDB:TIMESTAMP"
+    assert duckdb_type("HUGEINT") == "duckdb:HUGEINT"
+    assert duckdb_type("DECIMAL(38,2)") == "duckdb:DECIMAL(38,2)"
+    assert duckdb_type("TIMESTAMP") == "duckdb:TIMESTAMP"
 
 
 def test_rows_compare_as_multisets_with_float_tolerance() -> None:

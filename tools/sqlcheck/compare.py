@@ -15,21 +15,21 @@ from collections.abc import Sequence
 from typing import Any
 
 Row = tuple[Any, ...]
-_SCALARS = {"BIGINT": "INT64", "INTEGER": "INT64", "SMALLINT": "INT64", "TINYINT": "INT64",
+_SCALARS = {"BIGINT": "INT64", "INTEGER": "INT64",
             "DOUBLE": "FLOAT64", "VARCHAR": "STRING", "BOOLEAN": "BOOL", "DATE": "DATE",
             "TIMESTAMP WITH TIME ZONE": "TIMESTAMP", "DECIMAL(38,9)": "NUMERIC", "JSON": "JSON", "BLOB": "BYTES",
             '"NULL"': "NULL", "NULL": "NULL"}
 
 
 def duckdb_type(name: str) -> str:
-    """The BigQuery type a DuckDB result type stands for, or `DUCKDB:<name>` when there is none."""
+    """The BigQuery type a DuckDB result type stands for, or `duckdb:<name>` when there is none."""
     name = name.strip()
     if name.endswith("[]"):
         return f"ARRAY<{duckdb_type(name[:-2])}>"
     struct = re.fullmatch(r"STRUCT\((.*)\)", name)
     if struct:
         return f"STRUCT<{', '.join(_struct_field(f) for f in _split_fields(struct.group(1)))}>"
-    return _SCALARS.get(name.replace(" ", "") if name.startswith("DECIMAL") else name, f"DUCKDB:{name}")
+    return _SCALARS.get(name.replace(" ", "") if name.startswith("DECIMAL") else name, f"duckdb:{name}")
 
 
 def _struct_field(text: str) -> str:
@@ -55,29 +55,38 @@ def types_equal(bigquery: str, duckdb: str) -> bool:
 
 
 def values_equal(a: Any, b: Any) -> bool:
+    """Equal as BigQuery values: floats within 1e-9 relative (NaN equals NaN), Decimals exactly, timestamps as
+    instants (both with a zone), arrays and structs element by element; a bool never equals a number."""
     if a is None or b is None:
         return a is None and b is None
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
     if isinstance(a, float) or isinstance(b, float):
-        if not isinstance(a, int | float) or not isinstance(b, int | float):
-            return False
-        if math.isnan(a) or math.isnan(b):
-            return math.isnan(a) and math.isnan(b)
-        return a == b or math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+        return _floats_equal(a, b)
     if isinstance(a, list | tuple) and isinstance(b, list | tuple):
         return len(a) == len(b) and all(values_equal(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, dict) and isinstance(b, dict):
         return list(a) == list(b) and all(values_equal(a[k], b[k]) for k in a)
     if isinstance(a, dt.datetime) and isinstance(b, dt.datetime):
-        return _utc(a) == _utc(b)
-    return (bool(a == b) and type(a) is type(b)) or _same_decimal(a, b)
+        return a.tzinfo is not None and b.tzinfo is not None and a == b
+    if isinstance(a, decimal.Decimal | int) and isinstance(b, decimal.Decimal | int):
+        return decimal.Decimal(a) == decimal.Decimal(b)
+    return type(a) is type(b) and bool(a == b)
 
 
-def _same_decimal(a: Any, b: Any) -> bool:
-    return isinstance(a, decimal.Decimal) and isinstance(b, decimal.Decimal) and a == b
+def _floats_equal(a: Any, b: Any) -> bool:
+    if not isinstance(a, int | float | decimal.Decimal) or not isinstance(b, int | float | decimal.Decimal):
+        return False
+    x, y = float(a), float(b)
+    if math.isnan(x) or math.isnan(y):
+        return math.isnan(x) and math.isnan(y)
+    return x == y or math.isclose(x, y, rel_tol=1e-9, abs_tol=0.0)
 
 
-def _utc(value: dt.datetime) -> dt.datetime:
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+def rows_equal(a: Sequence[Sequence[Any]], b: Sequence[Sequence[Any]]) -> bool:
+    """Same rows in the same order, each with equal values (see values_equal)."""
+    return len(a) == len(b) and all(len(x) == len(y) and all(values_equal(u, v) for u, v in zip(x, y, strict=True))
+                                    for x, y in zip(a, b, strict=True))
 
 
 def _sort_key(value: Any) -> Any:
@@ -88,7 +97,7 @@ def _sort_key(value: Any) -> Any:
     if isinstance(value, bool | int | decimal.Decimal):
         return (1, f"{float(value):.9g}")
     if isinstance(value, dt.datetime):
-        return (2, _utc(value).isoformat())
+        return (2, value.isoformat())
     if isinstance(value, list | tuple):
         return (3, tuple(_sort_key(v) for v in value))
     if isinstance(value, dict):
@@ -101,7 +110,7 @@ def first_difference(bigquery: Sequence[Row], duckdb: Sequence[Row]) -> tuple[Ro
     left = sorted(bigquery, key=lambda r: tuple(_sort_key(v) for v in r))
     right = sorted(duckdb, key=lambda r: tuple(_sort_key(v) for v in r))
     for a, b in zip(left, right, strict=False):
-        if len(a) != len(b) or not all(values_equal(x, y) for x, y in zip(a, b, strict=True)):
+        if not rows_equal([a], [b]):
             return a, b
     if len(left) != len(right):
         longer = left if len(left) > len(right) else right

@@ -27,7 +27,7 @@ from shared.warehouse.duckdb_backend import DuckDBWarehouse
 from tools.sqlcheck.catalog import Catalog
 from tools.sqlcheck.compare import duckdb_type, first_difference, types_equal
 from tools.sqlcheck.recording import describe_parameters
-from tools.sqlcheck.types import from_value, scalar_type, to_value, type_name
+from tools.sqlcheck.types import answer, scalar_type, table_content, to_value
 from tools.sqlcheck.zetasql import AnalysisError, pb
 
 _VIEW_HEAD = re.compile(r"^.*?create\s+or\s+replace\s+view\s+\S+\s+as\s", re.IGNORECASE | re.DOTALL)
@@ -101,24 +101,8 @@ def referenced_tables(sql: str) -> set[str]:
 
 
 def table_contents(warehouse: DuckDBWarehouse, catalog: Catalog) -> dict[str, Any]:
-    service = pb("local_service_pb2")
-    contents = {}
-    for name in sqlfiles.table_files():
-        contents[name] = _content(service, warehouse.query(f"select * from {name}"), catalog.schemas[name])
-    return contents
-
-
-def _content(service: Any, rows: list[dict[str, Any]], columns: list[tuple[str, Any]]) -> Any:
-    data = service.TableData(row=[
-        service.TableData.Row(cell=[to_value(row[name], kind) for name, kind in columns]) for row in rows])
-    return service.TableContent(table_data=data)
-
-
-def _bigquery_answer(response: Any) -> tuple[list[tuple[str, str]], list[tuple[Any, ...]]]:
-    columns = [(c.name, c.type) for c in response.prepared.columns]
-    rows = [tuple(from_value(cell, kind) for cell, (_, kind) in zip(row.cell, columns, strict=True))
-            for row in response.content.table_data.row]
-    return [(name, type_name(kind)) for name, kind in columns], rows
+    return {name: table_content(catalog.schemas[name], warehouse.query(f"select * from {name}"))
+            for name in sqlfiles.table_files()}
 
 
 def compare(catalog: Catalog, warehouse: DuckDBWarehouse, label: str, bigquery_sql: str, duckdb_sql: str,
@@ -140,7 +124,7 @@ def _compare(catalog: Catalog, warehouse: DuckDBWarehouse, label: str, bigquery_
                                            {k: v for k, v in contents.items() if k in used}, bq_params)
     except AnalysisError as exc:
         return Comparison(label, 0, f"ZetaSQL: {exc}"), None
-    bq_columns, bq_rows = _bigquery_answer(response)
+    bq_columns, bq_rows = answer(response)
     duck_columns, duck_dicts = warehouse.query_typed(duckdb_sql, {k: params[k] for k in types})
     duck_rows = [tuple(row.values()) for row in duck_dicts]
     for (name, bq_type), (_, duck_raw) in zip(bq_columns, duck_columns, strict=False):

@@ -115,3 +115,18 @@ def from_value(value: Any, type_proto: Any) -> Any:
         scale = NUMERIC_SCALE if which == "numeric_value" else 10**38
         return decimal.Decimal(int.from_bytes(raw, "little", signed=True)) / scale if raw else decimal.Decimal(0)
     return getattr(value, which)
+
+
+def table_content(columns: list[tuple[str, Any]], rows: list[dict[str, Any]]) -> Any:
+    """Rows (dicts by column name) as ZetaSQL table content, typed by the catalog's (name, TypeProto) columns."""
+    service = pb("local_service_pb2")
+    return service.TableContent(table_data=service.TableData(row=[
+        service.TableData.Row(cell=[to_value(row.get(name), kind) for name, kind in columns]) for row in rows]))
+
+
+def answer(response: Any) -> tuple[list[tuple[str, str]], list[tuple[Any, ...]]]:
+    """An EvaluateQuery response as (column name, BigQuery type) pairs and rows of Python values."""
+    columns = [(c.name, c.type) for c in response.prepared.columns]
+    rows = [tuple(from_value(cell, kind) for cell, (_, kind) in zip(row.cell, columns, strict=True))
+            for row in response.content.table_data.row]
+    return [(name, type_name(kind)) for name, kind in columns], rows
