@@ -2,20 +2,23 @@
 
 Order matters: the body is parsed and validated before anything touches the warehouse, so a bad
 request (HTTP 400) writes nothing. A valid request opens a run in `etl_runs`, calls the job with its
-context, closes the run and answers `{"run_id", "status", "counts", "errors"}`: 200 for success or
-partial, 500 for failed so that Cloud Scheduler's retry policy applies.
+context, closes the run and answers `{"run_id", "status", "counts", "errors", "pending"}`: 200 for success or
+partial, 500 for failed so that Cloud Scheduler's retry policy applies. `pending` lists the scopes that stopped
+at the time budget (the clock starts when the request arrives) and resume from their checkpoint next run.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from shared.budget import TimeBudget, unlimited
 from shared.ledger import JobResult, Run, RunLedger
 from shared.log import bind_run, configure_logging, get_logger
 from shared.settings import CommonSettings
@@ -40,6 +43,8 @@ class JobContext(Generic[S]):
     warehouse: Warehouse
     ledger: RunLedger
     clients: Any = None
+    budget: TimeBudget = field(default_factory=unlimited)
+    """Checked after every committed batch (`budget.checkpoint()` inside a result scope)."""
 
     @property
     def run_id(self) -> str:
@@ -120,6 +125,7 @@ def _trigger(headers: Any) -> str:
 def handle(request: Any, spec: JobSpec[P, S]) -> Answer:
     """Serve one HTTP request for `spec` (a Flask request, as functions-framework passes it)."""
     configure_logging()
+    arrived = time.monotonic()
     parsed = parse_params(request.get_data(), spec.params_model)
     if not isinstance(parsed, BaseModel):
         log.warning("rejected request: %s", json.loads(parsed[0])["error"], extra={"function": spec.name})
@@ -131,8 +137,9 @@ def handle(request: Any, spec: JobSpec[P, S]) -> Answer:
         return _answer({"error": f"configuration error: {type(exc).__name__}: {exc}"[:2000], "field": None}, 500)
     ledger = RunLedger(rt.warehouse)
     run = ledger.start(spec.name, spec.source_system, parsed.model_dump(mode="json"), _trigger(request.headers))
+    budget = TimeBudget(rt.settings.time_budget, started=arrived)
     with bind_run(run_id=run.run_id, function=spec.name):
-        return _execute(spec, parsed, JobContext(run, rt.settings, rt.warehouse, ledger, rt.clients))
+        return _execute(spec, parsed, JobContext(run, rt.settings, rt.warehouse, ledger, rt.clients, budget))
 
 
 def _ready_runtime(spec: JobSpec[Any, Any]) -> _Runtime:
@@ -154,6 +161,8 @@ def _execute(spec: JobSpec[P, S], params: P, ctx: JobContext[S]) -> Answer:
         result, error = JobResult(), f"{type(exc).__name__}: {exc}"
         status = ctx.ledger.finish(ctx.run, result, status="failed", error_message=error)
     errors = result.errors or ({"run": error} if error else {})
-    log.info("run finished", extra={"status": status, "counts": result.counts, "errors": errors})
-    body = {"run_id": ctx.run_id, "status": status, "counts": result.counts, "errors": errors}
+    log.info("run finished", extra={"status": status, "counts": result.counts, "errors": errors,
+                                    "pending": result.pending})
+    body = {"run_id": ctx.run_id, "status": status, "counts": result.counts, "errors": errors,
+            "pending": result.pending}
     return _answer(body, 500 if status == "failed" else 200)

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from shared.budget import OutOfTime
 from shared.log import get_logger
 from shared.warehouse import Typed, Warehouse
 
@@ -26,6 +27,12 @@ def utcnow() -> dt.datetime:
 class ScopeOutcome:
     rows: int = 0
     error: str | None = None
+    pending: str | None = None
+    """Why the scope stopped early with a checkpoint to resume from (the time budget); not an error."""
+
+    @property
+    def status(self) -> str:
+        return "failed" if self.error else "pending" if self.pending else "success"
 
 
 @dataclass
@@ -43,6 +50,11 @@ class JobResult:
         return {name: s.error for name, s in self.scopes.items() if s.error}
 
     @property
+    def pending(self) -> list[str]:
+        """Scopes that stopped at the time budget and resume from their checkpoint on the next run."""
+        return [name for name, s in self.scopes.items() if s.pending and not s.error]
+
+    @property
     def status(self) -> str:
         errors = self.errors
         if not errors:
@@ -55,6 +67,10 @@ class JobResult:
         outcome = self.scopes.setdefault(name, ScopeOutcome())
         try:
             yield outcome
+        except OutOfTime as stop:
+            outcome.pending = str(stop)
+            log.info("scope %s paused: %s; it resumes from its checkpoint next run", name, stop,
+                     extra={"scope": name})
         except Exception as exc:
             outcome.error = f"{type(exc).__name__}: {exc}"[:1000]
             log.exception("scope %s failed", name, extra={"scope": name})
@@ -97,14 +113,15 @@ class RunLedger:
             "error_message": Typed(message and message[:4000], "STRING"),
             "counts": json.dumps(result.counts, sort_keys=True),
             "errors": json.dumps(errors, sort_keys=True),
+            "pending_scopes": Typed(json.dumps(result.pending) if result.pending else None, "STRING"),
         })
         return status
 
     def _record_scopes(self, run: Run, result: JobResult, completed: dt.datetime) -> None:
         rows = [{
             "run_id": run.run_id, "function_name": run.function_name, "scope": name,
-            "status": "failed" if outcome.error else "success", "rows_processed": outcome.rows,
-            "error_message": outcome.error, "completed_at": completed,
+            "status": outcome.status, "rows_processed": outcome.rows,
+            "error_message": outcome.error or outcome.pending, "completed_at": completed,
         } for name, outcome in result.scopes.items()]
         if rows:
             self.warehouse.merge("etl_run_scopes", rows)

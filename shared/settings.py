@@ -36,6 +36,11 @@ class CommonSettings(BaseSettings):
     breaker_failure_threshold: int = Field(5, ge=1, description="consecutive failures that open the breaker")
     breaker_cooldown_seconds: float = Field(60.0, ge=0, description="open time before a trial request")
     http_ca_bundle: str | None = Field(None, description="CA bundle for TLS verification (local sandbox)")
+    function_timeout_seconds: int = Field(
+        540, ge=1, le=3600, description="the Cloud Function's timeout; a run still running past it is abandoned")
+    time_budget_seconds: float | None = Field(
+        None, ge=0, description="seconds a run works before it stops at a batch boundary and leaves a checkpoint; "
+                                "default: the function timeout minus a margin (60 s, or 20 % when shorter)")
 
     @field_validator("warehouse")
     @classmethod
@@ -50,6 +55,13 @@ class CommonSettings(BaseSettings):
         if value.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ValueError("LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
         return value.upper()
+
+    @property
+    def time_budget(self) -> float:
+        if self.time_budget_seconds is not None:
+            return self.time_budget_seconds
+        timeout = self.function_timeout_seconds
+        return float(max(timeout - 60, timeout * 0.8))
 
     @property
     def schema_on_start(self) -> bool:

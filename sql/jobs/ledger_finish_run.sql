@@ -6,5 +6,6 @@ set
   rows_processed = @rows_processed,
   error_message = @error_message,
   counts = @counts,
-  errors = @errors
+  errors = @errors,
+  pending_scopes = @pending_scopes
 where run_id = @run_id

@@ -5,7 +5,7 @@ create table if not exists etl_run_scopes (
   run_id string not null,
   function_name string not null,
   scope string not null,
-  status string not null,            -- success | failed
+  status string not null,            -- success | failed | pending (stopped at the time budget; resumes)
   rows_processed int64,
   error_message string,
   completed_at timestamp not null

@@ -14,7 +14,8 @@ create table if not exists etl_runs (
   trigger string,                    -- scheduler | http
   request_params string,             -- the validated request body, JSON text
   counts string,                     -- rows written by table / kind, JSON text
-  errors string                      -- per-scope errors, JSON text
+  errors string,                     -- per-scope errors, JSON text
+  pending_scopes string              -- scopes that stopped at the time budget and resume next run, JSON text
 )
 partition by date(started_at)
 cluster by function_name, status

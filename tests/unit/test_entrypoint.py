@@ -122,3 +122,25 @@ def test_given_broken_settings_then_500_names_the_setting_and_nothing_is_written
     assert status == 500
     assert "LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR" in body["error"]
     assert not db_path.exists()
+
+
+def test_given_a_spent_time_budget_then_scopes_stop_after_a_batch_and_resume_next_run(
+        client: Any, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TIME_BUDGET_SECONDS", "0")
+    answers = [post(client, {"count": 3}, **{"X-CloudScheduler": "true"}) for _ in range(4)]
+    assert [(status, body["status"], body["pending"], body["counts"]) for status, body in answers] == [
+        (200, "success", ["alpha", "beta"], {"sync_state": 2}),
+        (200, "success", ["alpha", "beta"], {"sync_state": 2}),
+        (200, "success", [], {"sync_state": 2}),
+        (200, "success", [], {}),
+    ]
+    wh = connect(f"duckdb:///{db_path}")
+    first = answers[0][1]["run_id"]
+    assert wh.query("select status, pending_scopes from etl_runs where run_id = @r", {"r": first}) == [
+        {"status": "success", "pending_scopes": '["alpha", "beta"]'}]
+    scopes = wh.query("select scope, status, error_message from etl_run_scopes where run_id = @r order by scope",
+                      {"r": first})
+    assert [(s["scope"], s["status"]) for s in scopes] == [("alpha", "pending"), ("beta", "pending")]
+    assert scopes[0]["error_message"] == "time budget of 0 s spent after row 1"
+    assert wh.query("select scope, cursor_value from sync_state where job = 'probe' order by scope") == [
+        {"scope": "alpha", "cursor_value": "3"}, {"scope": "beta", "cursor_value": "3"}]
