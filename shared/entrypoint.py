@@ -136,7 +136,8 @@ def handle(request: Any, spec: JobSpec[P, S]) -> Answer:
         log.exception("cannot start %s", spec.name, extra={"function": spec.name})
         return _answer({"error": f"configuration error: {type(exc).__name__}: {exc}"[:2000], "field": None}, 500)
     ledger = RunLedger(rt.warehouse)
-    run = ledger.start(spec.name, spec.source_system, parsed.model_dump(mode="json"), _trigger(request.headers))
+    run = ledger.start(spec.name, spec.source_system, parsed.model_dump(mode="json"), _trigger(request.headers),
+                       rt.settings.function_timeout_seconds)
     budget = TimeBudget(rt.settings.time_budget, started=arrived)
     with bind_run(run_id=run.run_id, function=spec.name):
         return _execute(spec, parsed, JobContext(run, rt.settings, rt.warehouse, ledger, rt.clients, budget))

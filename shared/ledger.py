@@ -1,4 +1,9 @@
-"""The run ledger (`etl_runs`, `etl_run_scopes`) and incremental cursors (`sync_state`)."""
+"""The run ledger (`etl_runs`, `etl_run_scopes`) and incremental cursors (`sync_state`).
+
+Every write is an append (INSERT or a load job), never an UPDATE, MERGE or DELETE: BigQuery lets appends run
+concurrently with anything, while mutating DML on one table from two functions can fail with "could not
+serialize access". `etl_runs` and `sync_state` are views of the latest row per run and per cursor.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +21,8 @@ from shared.warehouse import Typed, Warehouse
 
 log = get_logger(__name__)
 Clock = Callable[[], dt.datetime]
-STATUSES = ("running", "success", "partial", "failed")
+STATUSES = ("running", "success", "partial", "failed", "abandoned")
+DEADLINE_MARGIN = dt.timedelta(seconds=60)
 
 
 def utcnow() -> dt.datetime:
@@ -88,14 +94,32 @@ class RunLedger:
         self.warehouse = warehouse
         self.clock = clock
 
-    def start(self, function_name: str, source_system: str, params: dict[str, Any], trigger: str) -> Run:
+    def start(self, function_name: str, source_system: str, params: dict[str, Any], trigger: str,
+              timeout_seconds: float = 540) -> Run:
+        """Open a run (its deadline: the function's timeout plus a margin) and record the function's earlier
+        runs that are still open past their deadline as abandoned."""
         run = Run(uuid.uuid4().hex, function_name, self.clock())
+        deadline = run.started_at + dt.timedelta(seconds=timeout_seconds) + DEADLINE_MARGIN
         self.warehouse.query("jobs/ledger_start_run.sql", {
             "run_id": run.run_id, "function_name": function_name, "source_system": source_system,
-            "started_at": run.started_at, "trigger": trigger,
+            "started_at": run.started_at, "deadline_at": deadline, "trigger": trigger,
             "request_params": json.dumps(params, default=str, sort_keys=True),
         })
+        self._record_abandoned(run)
         return run
+
+    def _record_abandoned(self, run: Run) -> None:
+        found = self.warehouse.query("jobs/ledger_abandoned_runs.sql", {
+            "function_name": run.function_name, "run_id": run.run_id, "now": run.started_at})
+        if not found:
+            return
+        for row in found:
+            log.error("run abandoned: %s started %s was still running past its deadline %s", row["run_id"],
+                      row["started_at"], row["deadline_at"],
+                      extra={"abandoned_run_id": row["run_id"], "status": "abandoned"})
+        self.warehouse.query("jobs/ledger_record_abandoned.sql", {
+            "run_ids": Typed([row["run_id"] for row in found], "ARRAY<STRING>"), "now": run.started_at,
+            "error_message": f"abandoned: still running past its deadline; recorded by run {run.run_id}"})
 
     def finish(self, run: Run, result: JobResult, status: str | None = None,
                error_message: str | None = None) -> str:
@@ -124,14 +148,23 @@ class RunLedger:
             "error_message": outcome.error or outcome.pending, "completed_at": completed,
         } for name, outcome in result.scopes.items()]
         if rows:
-            self.warehouse.merge("etl_run_scopes", rows)
+            self.warehouse.append("etl_run_scopes", rows)
+
+    def _later_now(self) -> dt.datetime:
+        """The clock, but strictly after the previous save of this ledger: the latest cursor is the last saved."""
+        now = self.clock()
+        last: dt.datetime | None = self.__dict__.get("_last_save")
+        if last is not None and now <= last:
+            now = last + dt.timedelta(microseconds=1)
+        self.__dict__["_last_save"] = now
+        return now
 
     def get_cursor(self, job: str, scope: str) -> str | None:
         rows = self.warehouse.query("jobs/sync_state_get.sql", {"job": job, "scope": scope})
         return rows[0]["cursor_value"] if rows else None
 
     def set_cursor(self, job: str, scope: str, value: str, run_id: str | None = None) -> None:
-        """Call only after the data the cursor covers has been merged."""
-        self.warehouse.merge("sync_state", [{
-            "job": job, "scope": scope, "cursor_value": value, "updated_at": self.clock(), "run_id": run_id,
-        }], volatile=("updated_at", "run_id"))
+        """Call only after the data the cursor covers has been merged. Appends (see sync_state_log)."""
+        self.warehouse.query("jobs/sync_state_set.sql", {
+            "job": job, "scope": scope, "cursor_value": Typed(value, "STRING"), "updated_at": self._later_now(),
+            "run_id": Typed(run_id, "STRING")})

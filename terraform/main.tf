@@ -119,6 +119,8 @@ locals {
       # Empty optional settings are left out so that the function's own default applies.
       environment = merge(
         { for key, value in merge(local.common_env, job.env) : key => value if value != "" },
+        # The run's deadline (abandoned after it) and its time budget (timeout minus a margin) follow the timeout.
+        { FUNCTION_TIMEOUT_SECONDS = tostring(var.jobs[name].timeout_seconds) },
         { for env_name, secret_id in job.secrets : env_name => "secretmanager://projects/${var.project_id}/secrets/${secret_id}" }
       )
     })

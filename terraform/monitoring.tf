@@ -162,3 +162,75 @@ resource "google_monitoring_alert_policy" "failed_runs" {
     content   = "A sales-intel function closed its run as `failed` (see `metric.label.function`). Look up the run in `etl_runs` (status = 'failed', error_message) and filter the function's logs by its run_id. Cloud Scheduler retries failed calls up to 3 times."
   }
 }
+
+# Runs that never closed (stopped at the function timeout, out of memory, instance crash): the next run of the
+# function finds them past their deadline and logs "run abandoned: ..." with jsonPayload.abandoned_run_id.
+resource "google_logging_metric" "abandoned_runs" {
+  project     = var.project_id
+  name        = "sales_intel_abandoned_runs"
+  description = "Function runs found abandoned (still running past their deadline) by the next run."
+  filter      = <<-EOT
+    resource.type="cloud_run_revision"
+    resource.labels.service_name=${local.job_service_names}
+    severity>=ERROR
+    jsonPayload.abandoned_run_id:*
+  EOT
+
+  metric_descriptor {
+    metric_kind  = "DELTA"
+    value_type   = "INT64"
+    unit         = "1"
+    display_name = "sales-intel abandoned runs"
+
+    labels {
+      key         = "function"
+      value_type  = "STRING"
+      description = "Function (Cloud Run service) whose run was abandoned"
+    }
+  }
+
+  label_extractors = {
+    function = "EXTRACT(resource.labels.service_name)"
+  }
+
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_monitoring_alert_policy" "abandoned_runs" {
+  project               = var.project_id
+  display_name          = "sales-intel: function run abandoned"
+  combiner              = "OR"
+  severity              = "ERROR"
+  notification_channels = google_monitoring_notification_channel.email[*].name
+
+  conditions {
+    display_name = "a run never closed before its deadline"
+
+    condition_threshold {
+      filter          = "metric.type=\"logging.googleapis.com/user/${google_logging_metric.abandoned_runs.name}\" AND resource.type=\"cloud_run_revision\""
+      comparison      = "COMPARISON_GT"
+      threshold_value = 0
+      duration        = "0s"
+
+      aggregations {
+        alignment_period     = "300s"
+        per_series_aligner   = "ALIGN_SUM"
+        cross_series_reducer = "REDUCE_SUM"
+        group_by_fields      = ["metric.label.function"]
+      }
+
+      trigger {
+        count = 1
+      }
+    }
+  }
+
+  alert_strategy {
+    auto_close = "3600s"
+  }
+
+  documentation {
+    mime_type = "text/markdown"
+    content   = "A sales-intel run never closed: it was still `running` past its deadline (the function timeout plus a margin), so the instance was stopped (timeout, out of memory, crash). `etl_runs` shows it as `abandoned`. If it recurs, lower TIME_BUDGET_SECONDS or raise the function's memory; a sync resumes from its last checkpoint."
+  }
+}

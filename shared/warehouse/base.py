@@ -138,6 +138,23 @@ class Warehouse(abc.ABC):
             finally:
                 self._drop_stage(stage)
 
+    def append(self, table: str, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Insert rows as they are, by a bulk load (no DML: appends never conflict with concurrent writers).
+        For rows written exactly once, such as the ledger's; returns the number of rows."""
+        listed = [dict(row) for row in rows]
+        if not listed:
+            return 0
+        columns = list(dict.fromkeys(c for row in listed for c in row))
+        unknown = [c for c in columns if c not in self._known_columns(table)]
+        if unknown:
+            raise ValueError(f"{table} has no column(s) {unknown}")
+        self._append(table, columns, [{c: row.get(c) for c in columns} for row in listed])
+        return len(listed)
+
+    @abc.abstractmethod
+    def _append(self, table: str, columns: list[str], rows: list[Row]) -> None:
+        """Bulk-load rows into `table` itself (WRITE_APPEND)."""
+
     def _known_columns(self, table: str) -> dict[str, str]:
         """Column types, looked up once per table per process (ensure_schema forgets them)."""
         cache: dict[str, dict[str, str]] = self.__dict__.setdefault("_column_cache", {})

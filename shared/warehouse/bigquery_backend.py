@@ -11,14 +11,22 @@ import datetime as dt
 import decimal
 import io
 import json
+import random
+import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from google.api_core.exceptions import GoogleAPICallError
 from google.cloud import bigquery
 
+from shared.log import get_logger
+from shared.resilience import backoff_seconds
 from shared.warehouse.base import Row, Typed, Warehouse, json_ready, notify_statement, sql_text
+
+log = get_logger(__name__)
+CONCURRENT_UPDATE_ATTEMPTS = 6
 
 STAGE_TTL = dt.timedelta(hours=6)
 _SCALAR_TYPES: list[tuple[type, str]] = [
@@ -50,10 +58,13 @@ def query_parameter(name: str, value: Any) -> bigquery.ScalarQueryParameter | bi
 
 
 class BigQueryWarehouse(Warehouse):
-    def __init__(self, project: str, dataset: str, client: Any = None, location: str | None = None) -> None:
+    def __init__(self, project: str, dataset: str, client: Any = None, location: str | None = None,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         self.project = project
         self.dataset = dataset
         self.client = client or bigquery.Client(project=project, location=location)
+        self.sleep = sleep
+        self._rng = random.Random()
 
     @property
     def dataset_ref(self) -> str:
@@ -71,8 +82,24 @@ class BigQueryWarehouse(Warehouse):
     def query(self, sql: str | Path, params: Mapping[str, Any] | None = None) -> list[Row]:
         text = sql_text(sql)
         notify_statement(text, params)
-        job = self.client.query(text, job_config=self._job_config(self._used_params(text, params)))
-        return [dict(row.items()) for row in job.result()]
+        _, rows = self._run_job(text, self._job_config(self._used_params(text, params)))
+        return [dict(row.items()) for row in rows]
+
+    def _run_job(self, sql: str, config: bigquery.QueryJobConfig) -> tuple[Any, Any]:
+        """Submit and wait; a DML statement that lost a race with a concurrent one on the same table ("could not
+        serialize access ... due to concurrent update") is submitted again after a jittered backoff."""
+        for attempt in range(CONCURRENT_UPDATE_ATTEMPTS):
+            job = self.client.query(sql, job_config=config)
+            try:
+                return job, job.result()
+            except GoogleAPICallError as exc:
+                if not is_concurrent_update(exc) or attempt == CONCURRENT_UPDATE_ATTEMPTS - 1:
+                    raise
+                wait = backoff_seconds(attempt, 1.0, 30.0, self._rng)
+                log.warning("concurrent update on BigQuery; retrying in %.1f s", wait,
+                            extra={"attempt": attempt + 1})
+                self.sleep(wait)
+        raise AssertionError("unreachable")
 
     def execute_script(self, sql: str | Path, params: Mapping[str, Any] | None = None) -> None:
         self.query(sql, params)  # BigQuery runs multi-statement scripts as one job
@@ -89,22 +116,28 @@ class BigQueryWarehouse(Warehouse):
         stage_table = bigquery.Table(f"{self.dataset_ref}.{stage}", schema=schema)
         stage_table.expires = dt.datetime.now(dt.UTC) + STAGE_TTL
         self.client.create_table(stage_table)
-        payload = "\n".join(json.dumps(json_ready(row)) for row in rows).encode()
-        config = bigquery.LoadJobConfig(
-            schema=schema,
-            source_format=bigquery.SourceFormat.NEWLINE_DELIMITED_JSON,
-            write_disposition=bigquery.WriteDisposition.WRITE_TRUNCATE,
-        )
-        self.client.load_table_from_file(io.BytesIO(payload), stage_table, job_config=config).result()
+        self._load(stage_table, schema, rows, bigquery.WriteDisposition.WRITE_TRUNCATE)
         return stage
+
+    def _append(self, table: str, columns: list[str], rows: list[Row]) -> None:
+        """A load job appending to the table itself: not DML, so it never conflicts with concurrent writers
+        (it counts toward the table's daily modification quota, 1,500 a day: the ledger appends once a run)."""
+        target = self.client.get_table(f"{self.dataset_ref}.{table}")
+        self._load(target, list(target.schema), rows, bigquery.WriteDisposition.WRITE_APPEND)
+
+    def _load(self, destination: bigquery.Table, schema: list[bigquery.SchemaField], rows: list[Row],
+              disposition: str) -> None:
+        payload = "\n".join(json.dumps(json_ready(row)) for row in rows).encode()
+        config = bigquery.LoadJobConfig(schema=schema, source_format=bigquery.SourceFormat.NEWLINE_DELIMITED_JSON,
+                                        write_disposition=disposition)
+        self.client.load_table_from_file(io.BytesIO(payload), destination, job_config=config).result()
 
     def _drop_stage(self, stage: str) -> None:
         self.client.delete_table(f"{self.dataset_ref}.{stage}", not_found_ok=True)
 
     def _run_dml(self, sql: str) -> int:
         notify_statement(sql, None)
-        job = self.client.query(sql, job_config=self._job_config(None))
-        job.result()
+        job, _ = self._run_job(sql, self._job_config(None))
         return int(job.num_dml_affected_rows or 0)
 
     def _apply_view(self, ddl: str) -> None:
@@ -120,6 +153,12 @@ class BigQueryWarehouse(Warehouse):
                "order by distance")
         vector = Typed([float(v) for v in query_vector], "ARRAY<FLOAT64>")
         return self.query(sql, {**(params or {}), "_query_vector": vector})
+
+
+def is_concurrent_update(error: BaseException) -> bool:
+    """BigQuery's transient conflict between mutating DML statements on one table."""
+    text = str(error).lower()
+    return "could not serialize access" in text or "concurrent update" in text
 
 
 def qualify_tables(sql: str, project: str, dataset: str) -> str:

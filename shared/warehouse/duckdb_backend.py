@@ -76,20 +76,27 @@ class DuckDBWarehouse(Warehouse):
             return super().merge(table, rows, key, volatile)
 
     def _stage(self, table: str, columns: list[str], rows: list[Row]) -> str:
-        import pyarrow as pa
 
         # Temp tables are per connection and merges hold the lock, so one name per table will do: the MERGE
         # text then repeats and its transpiled form is cached. `or replace` clears a stage a failed load left.
         stage = f"_stage_{table}"
         cols = ", ".join(columns)
         self._con.execute(f"create or replace temp table {stage} as select {cols} from {table} limit 0")
-        arrow = pa.table({c: _arrow_column([r[c] for r in rows]) for c in columns})
-        self._con.register("_incoming", arrow)
+        self._insert(stage, columns, rows)
+        return stage
+
+    def _append(self, table: str, columns: list[str], rows: list[Row]) -> None:
+        with self._lock:
+            self._insert(table, columns, rows)
+
+    def _insert(self, target: str, columns: list[str], rows: list[Row]) -> None:
+        import pyarrow as pa
+
+        self._con.register("_incoming", pa.table({c: _arrow_column([r[c] for r in rows]) for c in columns}))
         try:
-            self._con.execute(f"insert into {stage} by name select * from _incoming")
+            self._con.execute(f"insert into {target} by name select * from _incoming")
         finally:
             self._con.unregister("_incoming")
-        return stage
 
     def _drop_stage(self, stage: str) -> None:
         self._con.execute(f"drop table if exists {stage}")

@@ -1,5 +1,7 @@
 -- Latest run of each function and of each scope inside it: status, duration, rows.
--- scope '*' is the run as a whole.
+-- scope '*' is the run as a whole. A run is `abandoned` when it never closed (stopped at its timeout, out of
+-- memory, crashed); a scope is `pending` when it stopped at the time budget and resumes from its checkpoint, and
+-- the run lists such scopes in pending_scopes.
 create or replace view v_etl_status as
 with runs as (
   select
@@ -13,6 +15,7 @@ with runs as (
     rows_processed,
     error_message,
     trigger,
+    pending_scopes,
   from etl_runs
 ),
 
@@ -28,6 +31,7 @@ scopes as (
     s.rows_processed,
     s.error_message,
     r.trigger,
+    cast(null as string) as pending_scopes,
   from etl_run_scopes as s
   join etl_runs as r using (run_id)
 ),

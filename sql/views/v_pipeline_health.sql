@@ -1,4 +1,6 @@
--- Functions whose last two or more scheduled runs (running ones aside) all failed.
+-- Functions whose last two or more scheduled runs (running ones aside) all failed or were abandoned (never
+-- closed: stopped at the timeout, out of memory, crashed). A run that stopped at its time budget with scopes
+-- pending is progress, not a failure.
 create or replace view v_pipeline_health as
 with scheduled as (
   select
@@ -14,7 +16,7 @@ with scheduled as (
 streaks as (
   select
     function_name,
-    coalesce(min(if(status != 'failed', recency, null)) - 1, max(recency)) as consecutive_failures,
+    coalesce(min(if(status not in ('failed', 'abandoned'), recency, null)) - 1, max(recency)) as consecutive_failures,
     max(if(recency = 1, started_at, null)) as last_run_at,
     max(if(recency = 1, error_message, null)) as last_error_message,
   from scheduled

@@ -533,7 +533,7 @@ def test_required_apis_are_enabled() -> None:
     assert enabled >= REQUIRED_APIS
 
 
-def test_log_metrics_watch_usage_alerts_and_failed_runs() -> None:
+def test_log_metrics_watch_usage_alerts_failed_and_abandoned_runs() -> None:
     metrics = resources("google_logging_metric")
     usage = _unescape(metrics["usage_alerts"]["filter"])
     assert "jsonPayload.alert_type" in usage
@@ -542,6 +542,14 @@ def test_log_metrics_watch_usage_alerts_and_failed_runs() -> None:
     failed = _unescape(metrics["failed_runs"]["filter"])
     assert 'jsonPayload.message="run finished"' in failed
     assert 'jsonPayload.status="failed"' in failed
+    abandoned = _unescape(metrics["abandoned_runs"]["filter"])
+    assert "jsonPayload.abandoned_run_id:*" in abandoned  # the field RunLedger logs for each abandoned run
+    assert "severity>=ERROR" in abandoned
+
+
+def test_every_function_knows_its_timeout_for_its_deadline_and_time_budget() -> None:
+    environment = locals_()["jobs"]
+    assert "{FUNCTION_TIMEOUT_SECONDS = tostring(var.jobs[name].timeout_seconds)}" in str(environment)
 
 
 def test_alert_policies_use_the_metrics_and_an_optional_email_channel() -> None:
@@ -550,7 +558,7 @@ def test_alert_policies_use_the_metrics_and_an_optional_email_channel() -> None:
     assert channel["count"] == "${local.alerting_enabled ? 1 : 0}"
     assert locals_()["alerting_enabled"] == "${var.alert_email != null}"
     policies = resources("google_monitoring_alert_policy")
-    for metric in ("usage_alerts", "failed_runs"):
+    for metric in ("usage_alerts", "failed_runs", "abandoned_runs"):
         policy = policies[metric]
         condition = first(first(policy["conditions"])["condition_threshold"])
         assert f"google_logging_metric.{metric}.name" in condition["filter"]

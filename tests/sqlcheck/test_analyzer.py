@@ -48,8 +48,8 @@ def test_a_failure_names_its_origin_and_the_offending_line(project_catalog: Cata
 
 
 def test_add_column_is_checked_against_a_table_that_lacks_it(project_catalog: Catalog) -> None:
-    composed = [s for s in statements.composed() if s.absent_column == ("etl_runs", "errors")]
-    assert [s.sql for s in composed] == ["alter table etl_runs add column errors STRING"]
+    composed = [s for s in statements.composed() if s.absent_column == ("etl_run_log", "errors")]
+    assert [s.sql for s in composed] == ["alter table etl_run_log add column errors STRING"]
     assert analyze.analyze_all(project_catalog, composed) == (1, [])
     present = statements.Statement("x", composed[0].sql)
     assert analyze.analyze_all(project_catalog, [present])[1][0].message.startswith("Column already exists")

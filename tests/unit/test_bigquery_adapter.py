@@ -29,17 +29,23 @@ def information_schema_type(field: bigquery.SchemaField) -> str:
 
 
 class FakeJob:
-    def __init__(self, rows: list[dict[str, Any]] | None = None, affected: int | None = None) -> None:
+    def __init__(self, rows: list[dict[str, Any]] | None = None, affected: int | None = None,
+                 failure: Exception | None = None) -> None:
         self.rows = rows or []
         self.num_dml_affected_rows = affected
+        self.failure = failure
 
     def result(self) -> list[Any]:
+        if self.failure is not None:
+            raise self.failure
         return [bigquery.Row(tuple(r.values()), {k: i for i, k in enumerate(r)}) for r in self.rows]
 
 
 class FakeClient:
     def __init__(self) -> None:
         self.calls: list[tuple[str, Any]] = []
+        self.failures: list[Exception] = []
+        """Errors the next query jobs fail with, in order (the column lookups aside)."""
 
     def query(self, sql: str, job_config: bigquery.QueryJobConfig) -> FakeJob:
         self.calls.append(("query", (sql, job_config)))
@@ -48,7 +54,8 @@ class FakeClient:
             table = next(p.value for p in job_config.query_parameters if p.name == "t")
             return FakeJob([{"column_name": f.name, "data_type": information_schema_type(f)}
                             for f in SCHEMAS.get(table, [])])
-        return FakeJob(affected=2 if sql.startswith("merge") else None)
+        failure = self.failures.pop(0) if self.failures else None
+        return FakeJob(affected=2 if sql.startswith("merge") else None, failure=failure)
 
     def get_table(self, ref: str) -> bigquery.Table:
         self.calls.append(("get_table", ref))
@@ -167,3 +174,36 @@ def test_column_types_are_looked_up_once_per_table(wh: BigQueryWarehouse, fake: 
     lookups = [c for kind, c in fake.calls if kind == "query" and "INFORMATION_SCHEMA" in c[0]]
     merges = [c for kind, c in fake.calls if kind == "query" and c[0].startswith("merge")]
     assert (len(lookups), len(merges)) == (1, 2)
+
+
+def test_a_dml_statement_that_loses_a_concurrent_update_race_is_retried(fake: FakeClient) -> None:
+    from google.api_core.exceptions import BadRequest
+
+    waits: list[float] = []
+    wh = BigQueryWarehouse("proj-1", "sales_intel", client=fake, sleep=waits.append)
+    conflict = BadRequest("Could not serialize access to table proj-1:sales_intel.gmail_participants due to "
+                          "concurrent update")
+    fake.failures = [conflict, conflict]
+    assert wh.merge("sf_accounts", [{"account_id": "001A", "account_name": "Acme"}]) == 2
+    merges = [c for kind, c in fake.calls if kind == "query" and c[0].startswith("merge")]
+    assert len(merges) == 3 and len(waits) == 2 and all(0 <= w <= 2.0 for w in waits)
+
+
+def test_other_query_errors_are_not_retried(fake: FakeClient) -> None:
+    from google.api_core.exceptions import BadRequest
+
+    wh = BigQueryWarehouse("proj-1", "sales_intel", client=fake, sleep=lambda s: None)
+    fake.failures = [BadRequest("Syntax error: Unexpected keyword")]
+    with pytest.raises(BadRequest, match="Syntax error"):
+        wh.query("select 1")
+    assert len([c for kind, c in fake.calls if kind == "query"]) == 1
+
+
+def test_append_loads_into_the_table_itself_without_dml(wh: BigQueryWarehouse, fake: FakeClient) -> None:
+    assert wh.append("sf_accounts", [{"account_id": "001A"}, {"account_id": "001B", "account_name": "B"}]) == 2
+    kinds = [kind for kind, _ in fake.calls]
+    assert kinds == ["query", "get_table", "load"]  # the column lookup, then one load job: no stage, no MERGE
+    payload, destination, config = fake.calls[2][1]
+    assert destination.table_id == "sf_accounts" and config.write_disposition == "WRITE_APPEND"
+    assert [json.loads(line) for line in payload.splitlines()] == [
+        {"account_id": "001A", "account_name": None}, {"account_id": "001B", "account_name": "B"}]

@@ -28,7 +28,7 @@ ENTRIES = [FixtureEntry("probe-job", "probe_job"), *implemented()]
 def test_bundle_imports_in_a_fresh_interpreter_from_its_own_folder(entry: FunctionEntry, tmp_path: Path) -> None:
     bundle = build_one(entry, tmp_path)
     assert {"main.py", "shared", "sql", "requirements.txt"} <= {p.name for p in bundle.iterdir()}
-    assert (bundle / "sql" / "tables" / "etl_runs.sql").is_file()
+    assert (bundle / "sql" / "tables" / "etl_run_log.sql").is_file()
     assert not list(bundle.rglob("__pycache__"))
     probe = (f"import main; assert callable(main.{entry.target}); import shared.sqlfiles as s; "
              f"assert s.SQL_DIR == __import__('pathlib').Path.cwd() / 'sql', s.SQL_DIR")

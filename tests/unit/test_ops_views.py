@@ -9,16 +9,23 @@ from shared.warehouse import Warehouse
 T0 = dt.datetime(2026, 5, 1, 6, 0, tzinfo=dt.UTC)
 
 
+STILL_RUNNING = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
+
+
 def run(run_id: str, function: str, status: str, hours: int, trigger: str = "scheduler",
-        error: str | None = None) -> dict[str, object]:
+        error: str | None = None, deadline: dt.datetime | None = None) -> dict[str, object]:
+    """The etl_run_log row of a run's latest state (a `running` one has not closed: its deadline is far ahead
+    unless `deadline` says otherwise)."""
     started = T0 + dt.timedelta(hours=hours)
+    closed = started + dt.timedelta(minutes=2) if status != "running" else None
     return {"run_id": run_id, "function_name": function, "status": status, "started_at": started,
-            "completed_at": started + dt.timedelta(minutes=2), "duration_seconds": 120.0, "rows_processed": hours,
-            "error_message": error, "trigger": trigger}
+            "deadline_at": deadline or (STILL_RUNNING if status == "running" else started + dt.timedelta(minutes=10)),
+            "completed_at": closed, "duration_seconds": 120.0 if closed else None, "rows_processed": hours,
+            "error_message": error, "trigger": trigger, "recorded_at": closed or started}
 
 
 def test_pipeline_health_lists_functions_whose_last_two_or_more_scheduled_runs_failed(warehouse: Warehouse) -> None:
-    warehouse.merge("etl_runs", [
+    warehouse.append("etl_run_log", [
         run("a1", "gmail-sync", "success", 0), run("a2", "gmail-sync", "failed", 1),
         run("a3", "gmail-sync", "failed", 2), run("a4", "gmail-sync", "failed", 3, error="HTTP 500"),
         run("a5", "gmail-sync", "running", 4),
@@ -36,9 +43,29 @@ def test_pipeline_health_lists_functions_whose_last_two_or_more_scheduled_runs_f
     ]
 
 
+def test_a_run_that_never_closed_past_its_deadline_is_abandoned_and_counts_as_a_failure(
+        warehouse: Warehouse) -> None:
+    warehouse.append("etl_run_log", [
+        run("a1", "gmail-sync", "success", 0), run("a2", "gmail-sync", "failed", 1),
+        run("a3", "gmail-sync", "running", 2, deadline=T0 + dt.timedelta(hours=2, minutes=10)),
+        run("b1", "dialpad-sync", "running", 2),
+    ])
+    runs = warehouse.query("select run_id, status, error_message from etl_runs where status in ('running', "
+                           "'abandoned') order by run_id")
+    assert runs == [
+        {"run_id": "a3", "status": "abandoned",
+         "error_message": "abandoned: still running past its deadline (the function timeout and a margin)"},
+        {"run_id": "b1", "status": "running", "error_message": None},
+    ]
+    assert warehouse.query("select status from v_etl_status where function_name = 'gmail-sync' and scope = '*'") \
+        == [{"status": "abandoned"}]
+    assert warehouse.query("select function_name, consecutive_failures from v_pipeline_health") == [
+        {"function_name": "gmail-sync", "consecutive_failures": 2}]
+
+
 def test_etl_status_shows_the_latest_run_and_the_latest_outcome_of_each_scope(warehouse: Warehouse) -> None:
-    warehouse.merge("etl_runs", [run("r1", "gmail-sync", "partial", 1), run("r2", "gmail-sync", "success", 2)])
-    warehouse.merge("etl_run_scopes", [
+    warehouse.append("etl_run_log", [run("r1", "gmail-sync", "partial", 1), run("r2", "gmail-sync", "success", 2)])
+    warehouse.append("etl_run_scopes", [
         {"run_id": "r1", "function_name": "gmail-sync", "scope": "a@x.com", "status": "failed",
          "rows_processed": 0, "error_message": "boom", "completed_at": T0 + dt.timedelta(hours=1)},
         {"run_id": "r1", "function_name": "gmail-sync", "scope": "b@x.com", "status": "success",

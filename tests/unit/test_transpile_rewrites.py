@@ -202,18 +202,19 @@ def test_columns_of_project_tables_have_their_declared_types(server: ZetaSQL) ->
     STRING) over a project table follow BigQuery."""
     started = dt.datetime(2026, 1, 1, 10, 0, 0, 120000, tzinfo=UTC)
     rows = [{"run_id": "a", "function_name": "f", "status": "success", "started_at": started,
-             "duration_seconds": 2.675, "rows_processed": 5},
+             "duration_seconds": 2.675, "rows_processed": 5, "recorded_at": started},
             {"run_id": "b", "function_name": "f", "status": "success", "started_at": started,
-             "duration_seconds": 10.235, "rows_processed": 7}]
+             "duration_seconds": 10.235, "rows_processed": 7, "recorded_at": started}]
     warehouse = DuckDBWarehouse(":memory:")
     warehouse.ensure_schema()
-    warehouse.merge("etl_runs", rows)
+    warehouse.append("etl_run_log", rows)
     project = catalog.build(server)
-    contents = {"etl_runs": table_content(project.schemas["etl_runs"], warehouse.query("select * from etl_runs"))}
+    contents = {"etl_run_log": table_content(project.schemas["etl_run_log"],
+                                             warehouse.query("select * from etl_run_log"))}
     cases: list[tuple[str, list[str], list[list[Any]]]] = [
-        ("select sum(rows_processed), round(sum(duration_seconds), 1) from etl_runs", ["INT64", "FLOAT64"],
+        ("select sum(rows_processed), round(sum(duration_seconds), 1) from etl_run_log", ["INT64", "FLOAT64"],
          [[12, 12.9]]),
-        ("select round(duration_seconds, 2), cast(started_at as string) from etl_runs order by run_id",
+        ("select round(duration_seconds, 2), cast(started_at as string) from etl_run_log order by run_id",
          ["FLOAT64", "STRING"], [[2.67, "2026-01-01 10:00:00.120+00"], [10.23, "2026-01-01 10:00:00.120+00"]]),
     ]
     for sql, types, expected in cases:
