@@ -37,6 +37,12 @@ def cast_to(node: exp.Expr, to: str) -> exp.Cast:
     return exp.Cast(this=node, to=exp.DataType.build(to, dialect="duckdb"))
 
 
+def try_cast_to(node: exp.Expr, to: str) -> exp.TryCast:
+    """A cast that gives NULL instead of failing: for the branches of a CASE on TYPEOF, which DuckDB may
+    evaluate (fold a parameter's value) even when another branch is taken."""
+    return exp.TryCast(this=node, to=exp.DataType.build(to, dialect="duckdb"))
+
+
 def string_literal(value: str) -> exp.Literal:
     return exp.Literal.string(value)
 

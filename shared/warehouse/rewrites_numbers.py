@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from shared.warehouse.bigquery_types import is_float_literal, peers, type_of, typed
-from shared.warehouse.duckdb_exprs import NONZERO, NUMERIC, cast_target, cast_to, fill, string_literal
+from shared.warehouse.duckdb_exprs import NONZERO, NUMERIC, cast_target, cast_to, fill, string_literal, try_cast_to
 
 _FLOAT_TEXT = ("CASE WHEN _v = 0 THEN '0' WHEN CAST(PRINTF('%.15g', _v) AS DOUBLE) = _v THEN PRINTF('%.15g', _v) "
                "ELSE PRINTF('%.17g', _v) END")
@@ -61,7 +61,7 @@ _FLOAT_TO_NUMERIC_ANY = "CASE WHEN TYPEOF(_v) = 'DOUBLE' THEN _exact ELSE {cast}
 _TIMESTAMP_SPELLING = r"REGEXP_REPLACE(REGEXP_REPLACE(_v, '^(\d{4}-\d{1,2}-\d{1,2})t', '\1T'), '(\d)z$', '\1Z')"
 
 
-_FLOAT_TO_INT_ANY = ("CASE WHEN TYPEOF(_v) = 'DOUBLE' THEN {cast}(ROUND(CAST(CAST(_v AS VARCHAR) AS DOUBLE)) "
+_FLOAT_TO_INT_ANY = ("CASE WHEN TYPEOF(_v) = 'DOUBLE' THEN {cast}(ROUND(TRY_CAST(CAST(_v AS VARCHAR) AS DOUBLE)) "
                      "AS BIGINT) ELSE {cast}(_v AS BIGINT) END")
 
 
@@ -195,7 +195,7 @@ def float_to_numeric(node: exp.Expr) -> exp.Expr:
         return typed(fill(_FLOAT_TO_NUMERIC.format(cast=function), _v=node.this), "NUMERIC")
     if source is not None:
         return node
-    as_double = cast_to(cast_to(node.this, "VARCHAR"), "DOUBLE")
+    as_double = try_cast_to(cast_to(node.this, "VARCHAR"), "DOUBLE")
     return typed(fill(_FLOAT_TO_NUMERIC_ANY.format(cast=function), _v=node.this,
                         _exact=fill(_FLOAT_TO_NUMERIC.format(cast=function), _v=as_double)), "NUMERIC")
 
@@ -214,9 +214,9 @@ def _bigquery_text(value: exp.Expr) -> exp.Expr:
     if kind is not None:
         return cast_to(value, "VARCHAR")
     as_text = cast_to(value, "VARCHAR")
-    return fill(_ANY_TEXT, _v=value, _float=fill(_FLOAT_TEXT, _v=cast_to(as_text, "DOUBLE")),
-                 _timestamp=fill(_TIMESTAMP_TEXT, _v=cast_to(as_text, "TIMESTAMPTZ")),
-                 _decimal=fill(_DECIMAL_TEXT, _v=value))
+    return fill(_ANY_TEXT, _v=value, _float=fill(_FLOAT_TEXT, _v=try_cast_to(as_text, "DOUBLE")),
+                _timestamp=fill(_TIMESTAMP_TEXT, _v=try_cast_to(as_text, "TIMESTAMPTZ")),
+                _decimal=fill(_DECIMAL_TEXT, _v=value))
 
 
 def string_cast(node: exp.Expr) -> exp.Expr:

@@ -221,3 +221,16 @@ def test_columns_of_project_tables_have_their_declared_types(server: ZetaSQL) ->
         expect(types, expected, bigquery=bigquery_answer(server, sql, project.proto(), contents),
                duckdb=duckdb_answer(sql, warehouse))
     warehouse.close()
+
+
+def test_casting_a_parameter_of_unknown_type_to_string_does_not_evaluate_the_other_branches() -> None:
+    """A parameter's type is not known when the statement is transpiled: the TYPEOF branches must not fail on
+    a value of another type (DuckDB folds parameter values into every branch)."""
+    warehouse = DuckDBWarehouse(":memory:")
+    try:
+        sql = "select cast(@p as string) as v, cast(@p as int64) as i"
+        assert warehouse.query("select cast(@p as string) as v", {"p": "probe"}) == [{"v": "probe"}]
+        assert warehouse.query(sql, {"p": 10000.0}) == [{"v": "10000", "i": 10000}]
+        assert warehouse.query("select cast(@p as numeric) as n", {"p": "1.5"})[0]["n"] == Decimal("1.5")
+    finally:
+        warehouse.close()
