@@ -2,7 +2,9 @@
 
 The session retries 5xx and 403 REQUEST_LIMIT_EXCEEDED with backoff before a call fails. Here a call that
 answers 401 INVALID_SESSION_ID gets one fresh token and one more try; other refusals become `SalesforceApiError`
-with Salesforce's errorCode. Query results come back page by page (generators), never all at once.
+with Salesforce's errorCode. Query results come back page by page (generators), never all at once. A Bulk API 2.0
+job is driven step by step (create, poll, one result set per call), so that a sync can save the job id and locator
+between steps and resume the job in a later invocation.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import requests
@@ -82,42 +85,61 @@ class SalesforceClient:
         found = self.call(lambda sf: sf.query(f"SELECT COUNT() FROM {object_type}", include_deleted=True))
         return int(found["totalSize"])
 
-    def query_pages(self, soql: str) -> Iterator[list[dict[str, Any]]]:
-        """queryAll (deleted records included), one page of records at a time by nextRecordsUrl."""
+    def query_pages(self, soql: str) -> Iterator[QueryPage]:
+        """queryAll (deleted records included), one page of records at a time by nextRecordsUrl; each page says
+        whether another follows, so a caller can stop between pages without fetching the next one."""
         headers = {"Sforce-Query-Options": f"batchSize={self.page_size}"}
         page = self.call(lambda sf: sf.query(soql, include_deleted=True, headers=headers))
         while True:
-            yield page["records"]
-            if page.get("done", True) or not page.get("nextRecordsUrl"):
+            more = not page.get("done", True) and bool(page.get("nextRecordsUrl"))
+            yield QueryPage(page["records"], more)
+            if not more:
                 return
             page = self.call(_next_page(page["nextRecordsUrl"], headers))
 
-    def bulk_pages(self, object_type: str, soql: str, max_records: int, poll_seconds: float,
-                   timeout_seconds: float) -> Iterator[str]:
-        """A Bulk API 2.0 queryAll job: create, wait for JobComplete, then CSV result sets by Sforce-Locator."""
+    def create_bulk_query(self, object_type: str, soql: str) -> str:
+        """Create a Bulk API 2.0 queryAll job; returns its id."""
         job = self.call(lambda sf: _bulk_client(sf, object_type).create_job(Operation.query_all, soql))
-        job_id = str(job["id"])
-        self._wait_for_job(object_type, job_id, poll_seconds, timeout_seconds)
-        locator = ""
-        while True:
-            result = self.call(_result_set(object_type, job_id, locator, max_records))
-            yield str(result["records"])
-            locator = str(result.get("locator") or "")
-            if not locator:
-                return
+        return str(job["id"])
 
-    def _wait_for_job(self, object_type: str, job_id: str, poll_seconds: float, timeout_seconds: float) -> None:
-        deadline = self.clock() + timeout_seconds
+    def wait_for_bulk_job(self, object_type: str, job_id: str, poll_seconds: float, wait_seconds: float) -> str:
+        """Poll the job until JobComplete or until `wait_seconds` have passed (at least one poll); returns the
+        last state seen. A Failed or Aborted job raises BULK_JOB_FAILED / BULK_JOB_ABORTED."""
+        deadline = self.clock() + wait_seconds
         while True:
             info = self.call(lambda sf: _bulk_client(sf, object_type).get_job(job_id, True))
-            state = info.get("state")
+            state = str(info.get("state"))
             if state == "JobComplete":
-                return
+                return state
             if state in ("Failed", "Aborted"):
-                raise SalesforceApiError(f"BULK_JOB_{str(state).upper()}", str(info.get("errorMessage") or job_id))
-            if self.clock() >= deadline:
-                raise SalesforceApiError("BULK_JOB_TIMEOUT", f"job {job_id} still {state} after {timeout_seconds}s")
-            self.sleep(poll_seconds)
+                raise SalesforceApiError(f"BULK_JOB_{state.upper()}", str(info.get("errorMessage") or job_id))
+            left = deadline - self.clock()
+            if left <= 0:
+                return state
+            self.sleep(min(poll_seconds, left))
+
+    def bulk_result_set(self, object_type: str, job_id: str, locator: str, max_records: int) -> ResultSet:
+        """One CSV result set of a completed job: `locator` "" is the first; the answer names the next ("" after
+        the last)."""
+        result = self.call(_result_set(object_type, job_id, locator, max_records))
+        return ResultSet(str(result["records"]), str(result.get("locator") or ""))
+
+    def abort_bulk_job(self, object_type: str, job_id: str) -> None:
+        self.call(lambda sf: _bulk_client(sf, object_type).abort_job(job_id, True))
+
+
+@dataclass(frozen=True)
+class QueryPage:
+    records: list[dict[str, Any]]
+    more: bool
+    """Another page follows (its nextRecordsUrl is known; it has not been fetched)."""
+
+
+@dataclass(frozen=True)
+class ResultSet:
+    csv: str
+    locator: str
+    """The Sforce-Locator of the next result set; "" when this one was the last."""
 
 
 def _bulk_client(sf: Salesforce, object_type: str) -> _Bulk2Client:

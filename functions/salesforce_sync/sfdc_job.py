@@ -13,8 +13,9 @@ from sfdc_auth import TokenSource
 from sfdc_client import SalesforceClient
 from sfdc_settings import SalesforceSettings
 from sfdc_streams import STREAM_BY_OBJECT, STREAMS, Stream
-from sfdc_sync import ObjectSync, SyncOptions
+from sfdc_sync import JOB, LISTING_SUFFIX, ObjectSync, SyncOptions, full_sync_unfinished
 
+from shared.budget import TimeBudget, unlimited
 from shared.entrypoint import JobContext, JobParams, JobSpec
 from shared.http import HttpPolicy, make_session
 from shared.ledger import JobResult, Run, RunLedger
@@ -42,9 +43,15 @@ def options(params: SyncParams, settings: SalesforceSettings) -> SyncOptions:
 
 
 def sync_objects(streams: tuple[Stream, ...], client: SalesforceClient, warehouse: Warehouse, ledger: RunLedger,
-                 run: Run, opts: SyncOptions) -> JobResult:
-    """Each object is its own scope: one failing leaves the others loaded and the run `partial`."""
+                 run: Run, opts: SyncOptions, budget: TimeBudget | None = None) -> JobResult:
+    """Each object is its own scope: one failing leaves the others loaded and the run `partial`; one that stops at
+    the time budget (between batches, its checkpoint saved) is `pending` and resumes next run."""
+    budget = budget or unlimited()
     result = JobResult()
+    saved: dict[str, str | None] = {}
+    if opts.full:  # a repeated full request continues an unfinished full sync rather than restarting it
+        saved = {s.object_type: ledger.get_cursor(JOB, s.object_type + LISTING_SUFFIX) for s in streams}
+    continuing = full_sync_unfinished(saved)
     for stream in streams:
         with result.scope(stream.object_type) as outcome:
             def committed(rows: int, table: str = stream.table) -> None:
@@ -52,12 +59,14 @@ def sync_objects(streams: tuple[Stream, ...], client: SalesforceClient, warehous
                 result.add(table, rows)
 
             result.add(stream.table, 0)
-            ObjectSync(stream, client, warehouse, ledger, run, opts).execute(committed)
+            ObjectSync(stream, client, warehouse, ledger, run, opts, budget, continuing,
+                       saved.get(stream.object_type), stream.object_type in saved).execute(committed)
     return result
 
 
 def run(params: SyncParams, ctx: JobContext[SalesforceSettings]) -> JobResult:
-    return sync_objects(params.streams, ctx.clients, ctx.warehouse, ctx.ledger, ctx.run, options(params, ctx.settings))
+    return sync_objects(params.streams, ctx.clients, ctx.warehouse, ctx.ledger, ctx.run, options(params, ctx.settings),
+                        ctx.budget)
 
 
 def make_clients(settings: SalesforceSettings) -> SalesforceClient:

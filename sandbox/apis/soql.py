@@ -1,4 +1,8 @@
-"""The slice of SOQL a sync sends: SELECT fields|COUNT() FROM object [WHERE a AND b] [ORDER BY f [DESC]] [LIMIT n].
+"""The slice of SOQL a sync sends: SELECT fields|COUNT() FROM object [WHERE …] [ORDER BY f [DESC], …] [LIMIT n].
+
+A WHERE clause is comparisons joined by AND or by OR, with parentheses for nesting; as in Salesforce, AND and OR
+cannot be mixed at one level without parentheses (`a AND b OR c` is MALFORMED_QUERY). A resumable listing sends
+the keyset form `SystemModstamp > X OR (SystemModstamp = X AND Id > 'I')`.
 
 Parsing gives a `Query` of raw names; `bind` checks them against a schema and restores their canonical case
 (SOQL names are case-insensitive). `soql_run` executes a bound query over records.
@@ -47,6 +51,23 @@ class Condition:
 
 
 @dataclass(frozen=True, slots=True)
+class AnyOf:
+    """A parenthesised or top-level disjunction: `a OR b OR …`."""
+
+    terms: tuple[Predicate, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AllOf:
+    """A parenthesised conjunction: `(a AND b AND …)` (top-level AND terms are `Query.where` itself)."""
+
+    terms: tuple[Predicate, ...]
+
+
+Predicate = Condition | AnyOf | AllOf
+
+
+@dataclass(frozen=True, slots=True)
 class OrderKey:
     field: str
     descending: bool = False
@@ -57,7 +78,8 @@ class OrderKey:
 class Query:
     object_type: str
     fields: tuple[str, ...]
-    where: tuple[Condition, ...] = ()
+    where: tuple[Predicate, ...] = ()
+    """ANDed: a plain `a AND b` is `(Condition a, Condition b)`; `a OR b` is `(AnyOf((a, b)),)`."""
     order_by: tuple[OrderKey, ...] = ()
     limit: int | None = None
     count: bool = False
@@ -160,11 +182,33 @@ class _Parser:
             fields.append(self.name())
         return tuple(fields), False
 
-    def conditions(self) -> tuple[Condition, ...]:
-        found = [self.condition()]
-        while self.accept("and"):
-            found.append(self.condition())
-        return tuple(found)
+    def conditions(self) -> tuple[Predicate, ...]:
+        terms, joiner = self.expression()
+        return (AnyOf(terms),) if joiner == "or" else terms
+
+    def expression(self) -> tuple[tuple[Predicate, ...], str | None]:
+        """Terms joined by one of AND / OR (mixing them needs parentheses), and which joined them."""
+        found = [self.term()]
+        joiner: str | None = None
+        while (token := self.peek()) is not None and token.is_word("and", "or"):
+            word = token.text.lower()
+            if joiner is not None and word != joiner:
+                raise _malformed(self.text, token.column, token.text)
+            joiner = word
+            self.next()
+            found.append(self.term())
+        return tuple(found), joiner
+
+    def term(self) -> Predicate:
+        token = self.peek()
+        if token is None or token.text != "(":
+            return self.condition()
+        self.next()
+        terms, joiner = self.expression()
+        self.expect_text(")")
+        if len(terms) == 1:
+            return terms[0]
+        return AnyOf(terms) if joiner == "or" else AllOf(terms)
 
     def condition(self) -> Condition:
         field = self.name()
@@ -226,9 +270,14 @@ def bind(query: Query, schema: Schema, relationships: Schema) -> Query:
     def canonical(name: str) -> str:
         return _field(name, object_type, schema, relationships)
 
+    def predicate(term: Predicate) -> Predicate:
+        if isinstance(term, Condition):
+            return replace(term, field=canonical(term.field))
+        return replace(term, terms=tuple(predicate(t) for t in term.terms))
+
     return replace(
         query, object_type=object_type, fields=tuple(canonical(f) for f in query.fields),
-        where=tuple(replace(c, field=canonical(c.field)) for c in query.where),
+        where=tuple(predicate(term) for term in query.where),
         order_by=tuple(replace(k, field=canonical(k.field)) for k in query.order_by),
     )
 

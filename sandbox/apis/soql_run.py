@@ -6,7 +6,7 @@ import operator
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sandbox.apis.soql import Condition, OrderKey, Query
+from sandbox.apis.soql import AnyOf, Condition, OrderKey, Predicate, Query
 
 _ORDERING = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 
@@ -33,9 +33,18 @@ def field_value(record: dict[str, Any], field: str) -> Any:
     return record.get(field)
 
 
-def matches(record: dict[str, Any], conditions: Iterable[Condition],
+def holds(record: dict[str, Any], term: Predicate, value_of: ValueOf = field_value) -> bool:
+    if isinstance(term, Condition):
+        return _compare(value_of(record, term.field), term.op, term.value)
+    if isinstance(term, AnyOf):
+        return any(holds(record, t, value_of) for t in term.terms)
+    return all(holds(record, t, value_of) for t in term.terms)
+
+
+def matches(record: dict[str, Any], conditions: Iterable[Predicate],
             value_of: ValueOf = field_value) -> bool:
-    return all(_compare(value_of(record, c.field), c.op, c.value) for c in conditions)
+    """Every (ANDed) term of a WHERE clause holds for the record."""
+    return all(holds(record, term, value_of) for term in conditions)
 
 
 def sort(records: list[dict[str, Any]], keys: tuple[OrderKey, ...],

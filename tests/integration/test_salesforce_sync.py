@@ -114,7 +114,7 @@ def test_given_changes_at_the_source_when_incremental_then_exactly_those_rows_ch
     assert sf.soql_sent("Contact") == [
         f"SELECT Id, OwnerId, AccountId, FirstName, LastName, Name, Email, Title, Phone, MailingCountry, "
         f"LeadSource, LastActivityDate, CreatedDate, LastModifiedDate, SystemModstamp, IsDeleted FROM Contact "
-        f"WHERE SystemModstamp > {since} ORDER BY SystemModstamp ASC"]
+        f"WHERE SystemModstamp > {since} ORDER BY SystemModstamp ASC, Id ASC"]
     assert all(r.path == QUERY_ALL for r in sf.sandbox.log.matching(path_prefix="/services/data/v59.0/que"))
 
 

@@ -59,7 +59,7 @@ def test_given_server_errors_mid_stream_then_committed_batches_stay_and_the_next
 
     assert status == 500 and answer["status"] == "failed" and "HTTP 500" in answer["errors"]["Task"]
     loaded = sf.rows("Task")
-    first_page = sorted(sf.world.tasks, key=lambda t: t["SystemModstamp"])[:200]
+    first_page = sorted(sf.world.tasks, key=lambda t: (t["SystemModstamp"], t["Id"].casefold()))[:200]
     assert {r["task_id"] for r in loaded} == {t["Id"] for t in first_page}
     high = max(t["SystemModstamp"] for t in first_page)
     assert sf.cursor("Task") == high.strftime("%Y-%m-%dT%H:%M:%S.000Z")
@@ -69,8 +69,10 @@ def test_given_server_errors_mid_stream_then_committed_batches_stay_and_the_next
     status, answer = sf.sync(object_type="Task")
 
     assert status == 200 and len(sf.rows("Task")) == len(sf.world.tasks)
-    since = (high - dt.timedelta(seconds=300)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    assert f"WHERE SystemModstamp > {since} ORDER BY" in sf.soql_sent("Task")[0]
+    at, after = high.strftime("%Y-%m-%dT%H:%M:%SZ"), first_page[-1]["Id"]
+    assert sf.soql_sent("Task")[0].endswith(f" FROM Task WHERE SystemModstamp > {at} OR (SystemModstamp = {at} "
+                                            f"AND Id > '{after}') ORDER BY SystemModstamp ASC, Id ASC")
+    assert sf.cursor("Task") == max(t["SystemModstamp"] for t in sf.world.tasks).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 def test_given_an_expired_session_when_synced_then_it_reauthenticates_once_and_succeeds(sf: Harness) -> None:

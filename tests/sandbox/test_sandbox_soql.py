@@ -40,7 +40,8 @@ def test_literals(literal: str, value: object) -> None:
 
 @pytest.mark.parametrize("text", [
     "SELECT FROM Account", "SELECT Id FRM Account", "SELECT Id FROM Account WHERE", "SELECT Id, FROM Account",
-    "SELECT Id FROM Account LIMIT x", "SELECT Id FROM Account WHERE Name = 'a' OR Name = 'b'",
+    "SELECT Id FROM Account LIMIT x", "SELECT Id FROM Account WHERE Name = 'a' OR Name = 'b' AND Id = 'c'",
+    "SELECT Id FROM Account WHERE Name = 'a' AND (Name = 'b' OR Id = 'c'", "SELECT Id FROM Account WHERE ()",
     "SELECT Id FROM Account ORDER SystemModstamp", "SELECT Id FROM Account #", "",
 ])
 def test_unparseable_queries_are_malformed(text: str) -> None:
@@ -81,3 +82,20 @@ def test_run_filters_orders_and_limits() -> None:
     assert ids("SELECT Id FROM Opportunity WHERE Amount >= 5 AND CloseDate < 2024-01-03") == ["1"]
     assert ids("SELECT Id FROM Opportunity WHERE Amount = null") == ["2"]
     assert ids("SELECT Id FROM Opportunity WHERE Amount != null AND Id IN ('1', '2', '3')") == ["1", "3"]
+
+
+def test_or_and_parentheses_bind_and_filter_like_salesforce() -> None:
+    keyset = bound("select Id from Task where SystemModstamp > 2024-05-01T00:00:00Z or "
+                   "(systemmodstamp = 2024-05-01T00:00:00Z and id > '00T2') order by SystemModstamp, Id")
+    at = datetime(2024, 5, 1, tzinfo=UTC)
+    assert keyset.where == (soql.AnyOf((
+        soql.Condition("SystemModstamp", ">", at),
+        soql.AllOf((soql.Condition("SystemModstamp", "=", at), soql.Condition("Id", ">", "00T2"))))),)
+    records: list[dict[str, object]] = [
+        {"Id": "00T1", "SystemModstamp": at}, {"Id": "00T3", "SystemModstamp": at},
+        {"Id": "00T2", "SystemModstamp": at}, {"Id": "00T0", "SystemModstamp": datetime(2024, 5, 2, tzinfo=UTC)},
+        {"Id": "00T9", "SystemModstamp": datetime(2024, 4, 30, tzinfo=UTC)},
+    ]
+    assert [r["Id"] for r in soql_run.run(keyset, records)] == ["00T3", "00T0"]
+    nested = soql.parse("SELECT Id FROM Task WHERE (Id = '00T1' OR Id = '00T9') AND Id != '00T9'")
+    assert [r["Id"] for r in soql_run.run(nested, records)] == ["00T1"]
