@@ -3,8 +3,9 @@
 Built from the world's emails without changing them (labels and deletions live here), so a test can reset it.
 History ids grow with every change, in uneven steps; `history.list` is answered from the records kept here,
 and `expire_history` makes older start ids answer 404 as Gmail does once its history is gone.
-Test helpers: `add_message`, `delete_message`, `change_labels`, `expire_history`, `fail_next` (part-level
-errors inside batches) and the `quota` ledger (budget, window, peak units/s as the fake saw them).
+Test helpers: `add_message`, `delete_message`, `change_labels`, `expire_history`, `expire_page_tokens`,
+`fail_next` (part-level errors inside batches) and the `quota` ledger (budget, window, peak units/s as the
+fake saw them).
 """
 
 from __future__ import annotations
@@ -147,6 +148,9 @@ class Mailbox:
         self.history_id = (self.history[-1].id if self.history else 100_000) + self.rng.randrange(1, 50)
         self.oldest_valid = self.history[0].id - 1 if self.history else self.history_id
         self._listing: list[StoredMessage] | None = None
+        self.page_tokens: set[str] = set()
+        """messages.list page tokens handed out; `expire_page_tokens` makes them invalid."""
+        self.expired_page_tokens: set[str] = set()
 
     def bump(self) -> int:
         self.history_id += self.rng.randrange(1, 40)
@@ -258,6 +262,14 @@ class GmailStore:
         with self.lock:
             box = self._box(mailbox)
             box.oldest_valid = below if below is not None else box.history_id
+
+    def expire_page_tokens(self, mailbox: str) -> None:
+        """messages.list page tokens handed out so far answer 400 Invalid pageToken (a resumed listing can no
+        longer use its saved token)."""
+        with self.lock:
+            box = self._box(mailbox)
+            box.expired_page_tokens |= box.page_tokens
+            box.page_tokens = set()
 
     def fail_next(self, mailbox: str, count: int, status: int = 429, reason: str = "rateLimitExceeded",
                   retry_after: float | None = None, skip: int = 0) -> None:

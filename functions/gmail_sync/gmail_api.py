@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from google.auth.credentials import Credentials
@@ -78,9 +78,9 @@ def _retry_after(error: HttpError) -> float | None:
 
 class MailboxApi:
     def __init__(self, mailbox: str, service: Any, http: SessionHttp, limiter: RateLimiter, batch_uri: str,
-                 batch_size: int, policy: HttpPolicy) -> None:
+                 batch_size: int, policy: HttpPolicy, page_size: int = LIST_PAGE_SIZE) -> None:
         self.mailbox, self.service, self.http, self.limiter = mailbox, service, http, limiter
-        self.batch_uri, self.batch_size, self.policy = batch_uri, batch_size, policy
+        self.batch_uri, self.batch_size, self.policy, self.page_size = batch_uri, batch_size, policy, page_size
         self._auth_request = AuthRequest(http.session)
         users = service.users()  # each resource access builds every method afresh: keep them
         self._users, self._messages, self._history = users, users.messages(), users.history()
@@ -101,7 +101,7 @@ class MailboxApi:
         return self.execute(self._users.getProfile(userId=self.mailbox), UNITS_PROFILE)
 
     def list_request(self, q: str | None, page_token: str | None) -> HttpRequest:
-        return self._messages.list(userId=self.mailbox, maxResults=LIST_PAGE_SIZE, q=q, pageToken=page_token)
+        return self._messages.list(userId=self.mailbox, maxResults=self.page_size, q=q, pageToken=page_token)
 
     def get_request(self, message_id: str) -> HttpRequest:
         return self._messages.get(userId=self.mailbox, id=message_id, format="full")
@@ -109,7 +109,7 @@ class MailboxApi:
     def history_page(self, start_history_id: str, page_token: str | None) -> dict[str, Any]:
         request = self._history.list(
             userId=self.mailbox, startHistoryId=start_history_id, historyTypes=list(HISTORY_TYPES),
-            maxResults=LIST_PAGE_SIZE, pageToken=page_token)
+            maxResults=self.page_size, pageToken=page_token)
         try:
             return self.execute(request, UNITS_HISTORY)
         except HttpError as error:
@@ -176,23 +176,90 @@ class MailboxApi:
     def _list_call(self, q: str | None, page_token: str) -> Call:
         return Call("list", lambda: self.list_request(q, page_token), UNITS_LIST)
 
-    def listed_messages(self, q: str | None) -> Iterator[tuple[str, dict[str, Any] | None]]:
-        """Every message matching `q`, in format=full. The next list page rides in the same batch as the
-        message gets (a batch may mix methods), so a full sync costs about one round trip per 100 messages."""
-        first = self.execute(self.list_request(q, None), UNITS_LIST)
-        pending = deque(m["id"] for m in first.get("messages", []))
-        token: str | None = first.get("nextPageToken")
+    def list_first(self, q: str | None, page_token: str | None) -> dict[str, Any]:
+        """The first page a listing run asks for (directly, not in a batch). A stale or unknown page token
+        (HTTP 400 or 404 while resuming) raises PageTokenRejectedError."""
+        try:
+            return self.execute(self.list_request(q, page_token), UNITS_LIST)
+        except HttpError as error:
+            if page_token and error.resp.status in (400, 404):
+                raise PageTokenRejectedError(f"messages.list: HTTP {error.resp.status} for a saved page token") \
+                    from error
+            raise
+
+    def listing(self, q: str | None, first: dict[str, Any], select: Callable[[list[str]], list[str]],
+                more: Callable[[], bool]) -> Iterator[tuple[str, dict[str, Any] | None] | PageEnd]:
+        """The messages of a listing in format=full, from its `first` page on, with a PageEnd after the last
+        message of each page (in page order, once every earlier page has ended too).
+
+        `select` gets each page's listed ids and returns the ones to fetch (the rest count as done). The next
+        list page rides in the same batch as message gets (a batch may mix methods), so a full sync costs
+        about one round trip per 100 messages; it is asked for early only while `more()` (the consumer's
+        budget is not spent), so a run that is about to stop does not list a page it will not use. Every
+        message of a batch is yielded before the PageEnds that batch completes, so at a PageEnd the consumer
+        holds every message fetched so far: PageEnd.carried names those of later pages."""
+        pages: deque[_Page] = deque()
+        pending: deque[tuple[_Page, str]] = deque()
+
+        def arrive(body: dict[str, Any]) -> str | None:
+            listed = [m["id"] for m in body.get("messages", [])]
+            page = _Page(tuple(listed), body.get("nextPageToken"))
+            queued = {i for _, i in pending}
+            for message_id in select(listed):
+                if message_id not in page.remaining and message_id not in queued:
+                    page.remaining.add(message_id)
+                    pending.append((page, message_id))
+            pages.append(page)
+            return page.next_token
+
+        token = arrive(first)
+        yield from _ended(pages)
         while pending or token:
-            calls = []
-            if token and len(pending) < 2 * self.batch_size:
+            calls, sent = [], []
+            if token and len(pending) < 2 * self.batch_size and (more() or not pending):
                 calls.append(self._list_call(q, token))
             while pending and len(calls) < self.batch_size:
-                calls.append(self._get_call(pending.popleft()))
+                page, message_id = pending.popleft()
+                calls.append(self._get_call(message_id))
+                sent.append((page, message_id))
             results = self.batch(calls)
             if "list" in results:
-                page = results.pop("list")
-                if page is None:
+                body = results.pop("list")
+                if body is None:
                     raise BatchPartError("messages.list: HTTP 404 for a page token Gmail handed out")
-                pending.extend(m["id"] for m in page.get("messages", []))
-                token = page.get("nextPageToken")
-            yield from ((key[2:], message) for key, message in results.items())
+                token = arrive(body)
+            for page, message_id in sent:
+                page.remaining.discard(message_id)
+                page.yielded.append(message_id)
+                yield message_id, results[f"m:{message_id}"]
+            yield from _ended(pages)
+
+
+class PageTokenRejectedError(Exception):
+    """A saved messages.list page token is no longer accepted (resume from the saved receipt date instead)."""
+
+
+@dataclass(frozen=True)
+class PageEnd:
+    """Every message of a listed page has been yielded (and every message of the pages before it)."""
+
+    ids: tuple[str, ...]
+    """The page's ids as listed."""
+    next_token: str | None
+    """The token that lists the page after it; None: the listing is complete."""
+    carried: tuple[str, ...]
+    """Ids of later pages already yielded (fetched in the same batches)."""
+
+
+@dataclass
+class _Page:
+    ids: tuple[str, ...]
+    next_token: str | None
+    remaining: set[str] = field(default_factory=set)
+    yielded: list[str] = field(default_factory=list)
+
+
+def _ended(pages: deque[_Page]) -> Iterator[PageEnd]:
+    while pages and not pages[0].remaining:
+        page = pages.popleft()
+        yield PageEnd(page.ids, page.next_token, tuple(i for later in pages for i in later.yielded))

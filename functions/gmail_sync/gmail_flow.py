@@ -1,11 +1,18 @@
 """Syncing one mailbox: a full listing, or Gmail history from the stored history id.
 
-- Full: the profile's historyId is read first, then every listed message is fetched and merged; the cursor
-  becomes that historyId, so whatever arrived during the listing is picked up by the next incremental run.
+- Full (listing): the profile's historyId is read first and saved with the listing's checkpoint, then the
+  mailbox is listed page by page; the ids of each page that are already stored are looked up in one query and
+  not fetched again, the others are fetched, merged, and the checkpoint (gmail_checkpoint: the next page
+  token, the oldest committed receipt time) is saved before the next page starts. Once the last page is
+  committed the history cursor becomes that historyId, so whatever arrived during the listing (however many
+  runs it took) is picked up by history. A listing that stops at the time budget, or fails, resumes from its
+  checkpoint on the next run, whatever that run's sync_type; a `full` request with another `since` starts a
+  new listing instead.
 - Incremental: history.list from the cursor, page by page (added and relabelled messages are re-fetched and
-  merged, deleted ones flagged), the cursor advancing after each page is committed. A 404 means the history
-  has expired: the mailbox is re-listed from the cursor's last move minus a margin, then followed from the
-  fresh historyId. Nothing new costs one history.list call.
+  merged, deleted ones flagged), the cursor advancing after each page is committed and the time budget
+  checked before the next. A 404 means the history has expired: the mailbox is re-listed (re-fetching what is
+  stored, to refresh its labels) from the cursor's last move minus a margin, then followed from the fresh
+  historyId. Nothing new costs one history.list call.
 """
 
 from __future__ import annotations
@@ -16,10 +23,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from gmail_api import HistoryExpiredError, MailboxApi
+from gmail_api import HistoryExpiredError, MailboxApi, PageEnd, PageTokenRejectedError
+from gmail_checkpoint import Listing, scope_of
 from gmail_mime import parse_message
 from gmail_rows import VOLATILE, RowBuffer
 
+from shared.budget import TimeBudget, unlimited
 from shared.ledger import RunLedger, utcnow
 from shared.log import get_logger
 from shared.warehouse import Typed, Warehouse
@@ -47,6 +56,16 @@ def midnight(day: dt.date | None) -> dt.datetime | None:
     return dt.datetime.combine(day, dt.time(), dt.UTC) if day else None
 
 
+def after_query(since: dt.datetime | None) -> str | None:
+    return f"after:{int(since.timestamp())}" if since else None
+
+
+def epoch_seconds(value: dt.datetime | None) -> int | None:
+    if value is None:
+        return None
+    return int((value if value.tzinfo else value.replace(tzinfo=dt.UTC)).timestamp())
+
+
 @dataclass
 class MailboxSync:
     mailbox: str
@@ -57,26 +76,36 @@ class MailboxSync:
     body_max_chars: int
     fallback_margin: dt.timedelta
     clock: Callable[[], dt.datetime] = utcnow
+    budget: TimeBudget = field(default_factory=unlimited)
     counts: Counter[str] = field(default_factory=Counter)
 
     def run(self, sync_type: str, since: dt.date | None = None) -> Counter[str]:
+        """Raises OutOfTime (from budget.checkpoint, between pages) when the budget is spent: the pages
+        committed so far stand, and the checkpoint or cursor says where the next run goes on."""
+        listing = self._saved_listing()
         if sync_type == "full":
-            self.full(midnight(since))
-        else:
-            self.incremental()
+            query = after_query(midnight(since))
+            if listing is not None and listing.query == query:
+                log.info("resuming the full sync in progress (page %d)", listing.pages + 1,
+                         extra={"scope": self.mailbox})
+            else:
+                listing = self._start(query, refetch=False, replaced=listing)
+            self._list(listing)
+            return self.counts
+        if listing is not None:
+            log.info("resuming the listing in progress (page %d)", listing.pages + 1, extra={"scope": self.mailbox})
+            self._list(listing)
+            if listing.history_id is not None:  # it saved the history cursor: history is followed next run
+                return self.counts
+            self.budget.checkpoint(f"{self.mailbox}: listing complete")
+        self.incremental()
         return self.counts
-
-    def full(self, since: dt.datetime | None) -> None:
-        history_id = str(self.api.profile()["historyId"])
-        query = f"after:{int(since.timestamp())}" if since else None
-        self._delete(self._store(self.api.listed_messages(query)))
-        self._advance(history_id)
 
     def incremental(self) -> None:
         cursor = self._cursor()
         if cursor is None:
             log.info("no stored history id: full sync", extra={"scope": self.mailbox})
-            self.full(None)
+            self._list(self._start(None, refetch=False, replaced=None))
             return
         history_id, moved_at = cursor
         try:
@@ -86,7 +115,107 @@ class MailboxSync:
             log.warning("history %s has expired; re-listing mail since %s", history_id, since.isoformat(),
                         extra={"scope": self.mailbox})
             self.counts["history_fallbacks"] += 1
-            self.full(since)
+            self._list(self._start(after_query(since), refetch=True, replaced=None))
+
+    def _start(self, query: str | None, refetch: bool, replaced: Listing | None) -> Listing:
+        """A new listing, saved before its first page. The history cursor it saves when it completes must
+        cover every change to the mail it does not fetch again: a listing it replaces already holds one
+        (older, so nothing is skipped); without a history cursor, or re-fetching, it is the historyId read
+        now; otherwise the cursor stays where it is and history goes on from there."""
+        if replaced is not None and replaced.history_id is not None:
+            history_id: str | None = replaced.history_id
+        elif refetch or self._cursor() is None:
+            history_id = str(self.api.profile()["historyId"])
+        else:
+            history_id = None
+        listing = Listing(query=query, history_id=history_id, refetch=refetch,
+                          started_at=self.clock().isoformat(), started_by=self.run_id)
+        self._save(listing)
+        return listing
+
+    def _list(self, listing: Listing) -> None:
+        """List from the checkpoint on; after each committed page the checkpoint moves and the budget is
+        checked (not before the first page: every run makes progress)."""
+        self.counts["gmail_messages"] += 0  # a listing reports the rows it changed, none included
+        first = self._first_page(listing)
+        carried = set(listing.carried)
+        dates: dict[str, int] = {}  # receipt times (epoch s) of messages of pages not yet committed
+        buffer, gone, skipped = RowBuffer(MERGE_EVERY), list[str](), 0
+
+        def select(ids: list[str]) -> list[str]:
+            nonlocal carried, skipped
+            wanted = [i for i in ids if i not in carried]
+            carried = set()  # they belong to the first page only
+            if listing.refetch or not wanted:
+                return wanted
+            stored = self._stored(wanted)
+            dates.update((i, at) for i, at in stored.items() if at is not None)
+            skipped += len(stored)
+            return [i for i in wanted if i not in stored]
+
+        for item in self.api.listing(listing.q(), first, select, more=lambda: not self.budget.exhausted):
+            if isinstance(item, PageEnd):
+                self._merge(buffer)
+                self._delete(gone)
+                gone = []
+                committed = [dates.pop(i) for i in item.ids if i in dates]
+                listing.oldest = min([*committed, *([listing.oldest] if listing.oldest is not None else [])],
+                                     default=None)
+                listing.page_token, listing.carried, listing.pages = item.next_token, item.carried, listing.pages + 1
+                if item.next_token is None:
+                    self._complete(listing, skipped)
+                    return
+                self._save(listing)
+                self.budget.checkpoint(f"{self.mailbox}: page {listing.pages} of the listing")
+                continue
+            message_id, resource = item
+            if resource is None or OUT_OF_MAILBOX & set(resource.get("labelIds") or ()):
+                gone.append(message_id)
+                continue
+            parsed = parse_message(resource, self.body_max_chars)
+            if (at := epoch_seconds(parsed.internal_at)) is not None:
+                dates[message_id] = at
+            if buffer.add(self.mailbox, parsed, self.run_id, self.clock()):
+                self._merge(buffer)
+
+    def _first_page(self, listing: Listing) -> dict[str, Any]:
+        """The listing's next page from its saved token; a refused token resumes from the oldest committed
+        receipt time instead (one second later, so mail of that second is listed again: stored ids are
+        skipped, committed ones carried)."""
+        try:
+            return self.api.list_first(listing.q(), listing.page_token)
+        except PageTokenRejectedError as refused:
+            if listing.oldest is not None:
+                listing.before = listing.oldest + 1
+            log.warning("%s; listing again before %s", refused, listing.before, extra={"scope": self.mailbox})
+            listing.page_token = None
+            self._save(listing)
+            return self.api.list_first(listing.q(), None)
+
+    def _complete(self, listing: Listing, skipped: int) -> None:
+        if listing.history_id is not None:
+            self._advance(listing.history_id)
+        listing.state, listing.page_token, listing.carried = "done", None, ()
+        self._save(listing)
+        log.info("listing complete after %d pages (this run: %d listed ids already stored)", listing.pages, skipped,
+                 extra={"scope": self.mailbox})
+
+    def _saved_listing(self) -> Listing | None:
+        text = self.ledger.get_cursor(JOB, scope_of(self.mailbox))
+        listing = Listing.loads(text)
+        if text and listing is None:
+            log.warning("unreadable listing checkpoint ignored: %.200s", text, extra={"scope": self.mailbox})
+        return listing if listing is not None and listing.in_progress else None
+
+    def _save(self, listing: Listing) -> None:
+        """Called only after everything the checkpoint covers has been merged."""
+        self.ledger.set_cursor(JOB, scope_of(self.mailbox), listing.dumps(), self.run_id)
+
+    def _stored(self, message_ids: list[str]) -> dict[str, int | None]:
+        """The ids among these that are stored and not flagged deleted, with their receipt time (epoch s)."""
+        rows = self.warehouse.query("jobs/gmail_stored_messages.sql", {
+            "mailbox": self.mailbox, "message_ids": Typed(message_ids, "ARRAY<STRING>")})
+        return {row["message_id"]: epoch_seconds(row["internal_at"]) for row in rows}
 
     def _follow(self, start: str) -> None:
         page_token: str | None = None
@@ -102,6 +231,7 @@ class MailboxSync:
                 return
             if records:
                 self._advance(str(records[-1]["id"]))
+                self.budget.checkpoint(f"{self.mailbox}: history page")
 
     def _store(self, messages: Iterable[tuple[str, dict[str, Any] | None]]) -> list[str]:
         """Parse and merge messages in chunks; returns the ids that are gone (or in spam, trash, drafts)."""

@@ -2,7 +2,9 @@
 
 Mailboxes sync concurrently on a bounded pool, each with its own session (so one mailbox's failures cannot
 open the circuit breaker for the others), credentials and quota pacer. A mailbox that fails is reported in
-the run's errors with its cursor untouched; the others complete and the run is `partial`.
+the run's errors with its cursor untouched; the others complete and the run is `partial`. Every mailbox
+checks the run's time budget between its pages; one that stops there is *pending* and resumes from its
+checkpoint on the next run.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import datetime as dt
 import threading
 from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 
 from gmail_api import MailboxApi, quota_limiter
 from gmail_auth import mailbox_credentials, runtime_identity
@@ -20,6 +23,7 @@ from gmail_settings import GmailParams, GmailSettings
 from google.auth.credentials import Credentials
 from googleapiclient.discovery import build
 
+from shared.budget import TimeBudget, unlimited
 from shared.entrypoint import JobContext, JobSpec
 from shared.google_http import SessionHttp
 from shared.http import HttpPolicy, make_session
@@ -57,32 +61,48 @@ class GmailClients:
                         client_options={"api_endpoint": f"{base}/"})
         return MailboxApi(mailbox, service, http, quota_limiter(settings.gmail_quota_units_per_second,
                                                                 settings.gmail_batch_size),
-                          f"{base}/batch/gmail/v1", settings.gmail_batch_size, policy)
+                          f"{base}/batch/gmail/v1", settings.gmail_batch_size, policy, settings.gmail_page_size)
+
+
+@dataclass
+class MailboxOutcome:
+    counts: Counter[str]
+    stopped: Exception | None = None
+    """OutOfTime (the scope is pending) or the error that failed the mailbox; the rows counted before it stand."""
 
 
 def sync_mailbox(mailbox: str, params: GmailParams, clients: GmailClients, warehouse: Warehouse,
-                 ledger: RunLedger, run_id: str) -> Counter[str]:
+                 ledger: RunLedger, run_id: str, budget: TimeBudget) -> MailboxOutcome:
     settings = clients.settings
     sync = MailboxSync(mailbox, clients.api(mailbox), warehouse, ledger, run_id, settings.gmail_body_max_chars,
-                       dt.timedelta(hours=settings.gmail_history_fallback_margin_hours))
-    return sync.run(params.sync_type, params.since)
+                       dt.timedelta(hours=settings.gmail_history_fallback_margin_hours), budget=budget)
+    try:
+        sync.run(params.sync_type, params.since)
+    except Exception as stopped:  # re-raised in the mailbox's result scope, after its counts are added
+        return MailboxOutcome(sync.counts, stopped)
+    return MailboxOutcome(sync.counts)
 
 
 def sync_mailboxes(mailboxes: list[str], params: GmailParams, clients: GmailClients, warehouse: Warehouse,
-                   ledger: RunLedger, run_id: str) -> JobResult:
+                   ledger: RunLedger, run_id: str, budget: TimeBudget | None = None) -> JobResult:
+    """Each mailbox is one scope: failed (its error), pending (it stopped at the time budget and resumes from
+    its checkpoint next run) or done."""
     result = JobResult()
+    budget = budget or unlimited()
     workers = min(clients.settings.gmail_max_workers, len(mailboxes))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="gmail") as pool:
-        futures: dict[str, Future[Counter[str]]] = {
+        futures: dict[str, Future[MailboxOutcome]] = {
             mailbox: pool.submit(contextvars.copy_context().run, sync_mailbox, mailbox, params, clients,
-                                 warehouse, ledger, run_id)
+                                 warehouse, ledger, run_id, budget)
             for mailbox in mailboxes}
         for mailbox, future in futures.items():
             with result.scope(mailbox) as outcome:
-                counts = future.result()
-                outcome.rows = counts["gmail_messages"]
-                for kind, rows in sorted(counts.items()):
+                done = future.result()
+                outcome.rows = done.counts["gmail_messages"]
+                for kind, rows in sorted(done.counts.items()):
                     result.add(kind, rows)
+                if done.stopped is not None:
+                    raise done.stopped
     return result
 
 
@@ -91,7 +111,7 @@ def run(params: GmailParams, ctx: JobContext[GmailSettings]) -> JobResult:
     if not mailboxes:
         raise ValueError("no mailboxes to sync: set GMAIL_MAILBOXES")
     clients = ctx.clients if isinstance(ctx.clients, GmailClients) else GmailClients(ctx.settings)
-    return sync_mailboxes(mailboxes, params, clients, ctx.warehouse, ctx.ledger, ctx.run_id)
+    return sync_mailboxes(mailboxes, params, clients, ctx.warehouse, ctx.ledger, ctx.run_id, ctx.budget)
 
 
 SPEC = JobSpec("gmail-sync", "gmail", GmailParams, GmailSettings, run, GmailClients)

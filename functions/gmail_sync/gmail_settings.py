@@ -32,6 +32,9 @@ class GmailSettings(CommonSettings):
     gmail_quota_units_per_second: float = Field(
         250.0, gt=0, description="per-mailbox quota budget in units/s (Gmail: 250/s = 15,000/min per user)")
     gmail_batch_size: int = Field(100, ge=1, le=100, description="calls per batch request (Gmail allows 100)")
+    gmail_page_size: int = Field(
+        500, ge=1, le=500, description="messages.list and history.list page size (Gmail allows 500); a sync "
+                                       "commits and checkpoints after every page")
     gmail_max_workers: int = Field(4, ge=1, le=32, description="mailboxes synced at the same time")
     gmail_body_max_chars: int = Field(100_000, ge=1_000, description="body_text is cut to this many characters")
     gmail_history_fallback_margin_hours: float = Field(

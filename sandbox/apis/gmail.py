@@ -1,7 +1,8 @@
 """Gmail API v1 fake over the world's mailboxes, with batch requests, history, per-user quota and delegation.
 
 - GET /gmail/v1/users/{userId}/profile; /messages (q `after:`/`before:` as epoch seconds or YYYY/MM/DD,
-  labelIds, includeSpamTrash, maxResults ≤ 500, pageToken); /messages/{id} (format minimal|metadata|full|raw);
+  labelIds, includeSpamTrash, maxResults ≤ 500, pageToken — 400 "Invalid pageToken" for one handed out before
+  `store.expire_page_tokens`); /messages/{id} (format minimal|metadata|full|raw);
   /history (startHistoryId, historyTypes, labelId, maxResults ≤ 500, pageToken; 404 once the id has expired).
 - POST /batch/gmail/v1 and /batch (where the Python client posts): multipart/mixed of `application/http`
   calls, at most 100; every part is answered on its own (200, 404, 429 …) inside an outer 200.
@@ -150,7 +151,10 @@ class GmailFake:
         wanted = set(args.getlist("labelIds"))
         hidden = set() if args.get("includeSpamTrash", "false").lower() == "true" else {"SPAM", "TRASH"}
         matched = [m for m in box.listing() if _keep(m, after, before, wanted) and not hidden & set(m.labels)]
-        start = _after_token(matched, args.get("pageToken"))
+        token = args.get("pageToken")
+        if token and token in box.expired_page_tokens:
+            raise QueryError("Invalid pageToken")
+        start = _after_token(matched, token)
         page = matched[start:start + _page_size(args)]
         body: dict[str, Any] = {}
         if page:
@@ -158,6 +162,7 @@ class GmailFake:
         if start + len(page) < len(matched):
             last = page[-1].sort_key
             body["nextPageToken"] = f"{last[0]:013d}{last[1]}"
+            box.page_tokens.add(body["nextPageToken"])
         body["resultSizeEstimate"] = len(matched)
         return ApiReply(200, body)
 
