@@ -141,7 +141,8 @@ def _compare(catalog: Catalog, warehouse: DuckDBWarehouse, label: str, bigquery_
 def compare_views(catalog: Catalog, warehouse: DuckDBWarehouse, contents: dict[str, Any],
                   now: dt.datetime) -> Iterator[Comparison]:
     service = pb("local_service_pb2")
-    views = [name for name in catalog.schemas if name.startswith("v_") and name not in sqlfiles.table_files()]
+    view_names = {path.stem for path in sqlfiles.view_files()}
+    views = [name for name in catalog.schemas if name in view_names]  # dependency order
     for name in views:
         ddl = pin_now(sqlfiles.read_sql(f"views/{name}.sql"), now)
         warehouse.execute_script(ddl)
@@ -182,7 +183,7 @@ def comparable_query(sql: str) -> str | None:
     if isinstance(tree, exp.Merge) and isinstance(tree.args.get("using"), exp.Subquery):
         return str(tree.args["using"].this.sql("bigquery"))
     if isinstance(tree, exp.Insert) and isinstance(tree.expression, exp.Query):
-        return str(tree.expression.sql("bigquery"))
+        return _named_like_target(tree)
     if isinstance(tree, exp.Update | exp.Delete):
         columns = "*"
         if isinstance(tree, exp.Update):
@@ -202,6 +203,20 @@ def _distinct(uses: list[dict[str, Any]], sql: str) -> list[dict[str, Any]]:
             seen.add(key)
             distinct.append(used)
     return distinct
+
+
+def _named_like_target(insert: Any) -> str:
+    """An INSERT's source query with each column named after the column it fills (the engines name
+    unnamed expressions differently)."""
+    from sqlglot import exp
+
+    query = insert.expression.copy()
+    target = insert.this
+    names = [column.name for column in target.expressions] if isinstance(target, exp.Schema) else []
+    if isinstance(query, exp.Select) and len(names) == len(query.selects):
+        query.set("expressions", [exp.alias_(e.unalias() if isinstance(e, exp.Alias) else e, name)
+                                  for e, name in zip(query.selects, names, strict=True)])
+    return str(query.sql("bigquery"))
 
 
 def unexercised(records: list[Record]) -> list[str]:
