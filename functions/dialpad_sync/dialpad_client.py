@@ -9,7 +9,7 @@ two paces (defaults 3/s + 15/s) stay within Dialpad's company limit of 20 reques
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import requests
@@ -51,23 +51,19 @@ class DialpadClient:
         headers = {"Authorization": f"Bearer {self._api_key.get()}", "Accept": "application/json"}
         return session.get(f"{self.base_url}{API}{path}", params=params, headers=headers)
 
-    def call_pages(self, started_after_ms: int, started_before_ms: int) -> Iterator[list[dict[str, Any]]]:
-        """Pages of concluded calls with started_after < date_started < started_before, newest first."""
+    def call_page(self, started_after_ms: int, started_before_ms: int,
+                  cursor: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of concluded calls with started_after < date_started < started_before, newest first, and
+        the cursor of the next page (None on the last page)."""
         params: dict[str, Any] = {"started_after": started_after_ms, "started_before": started_before_ms}
-        seen: set[str] = set()
-        while True:
-            response = self._get(self.list_session, "/call", params)
-            if not response.ok:
-                raise DialpadError(response)
-            body = response.json()
-            yield [item for item in body.get("items") or [] if isinstance(item, dict)]
-            cursor = body.get("cursor")
-            if not cursor:
-                return
-            if cursor in seen:
-                raise RuntimeError("Dialpad returned the same list cursor twice")
-            seen.add(cursor)
-            params = {**params, "cursor": cursor}
+        if cursor:
+            params["cursor"] = cursor
+        response = self._get(self.list_session, "/call", params)
+        if not response.ok:
+            raise DialpadError(response)
+        body = response.json()
+        items = [item for item in body.get("items") or [] if isinstance(item, dict)]
+        return items, (body.get("cursor") or None)
 
     def transcript(self, call_id: str) -> dict[str, Any] | None:
         """The call's transcript, or None when Dialpad has none (404)."""

@@ -9,16 +9,15 @@ the call looking unsynced and the next run redoes both.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-from dialpad_client import DialpadClient
 from dialpad_records import Row, Transcript, call_row
 from dialpad_settings import DialpadSettings
 from dialpad_transcripts import TranscriptFetcher
 
+from shared.budget import TimeBudget, unlimited
 from shared.ledger import JobResult
 from shared.log import get_logger
 from shared.warehouse import Warehouse
@@ -26,12 +25,6 @@ from shared.warehouse import Warehouse
 log = get_logger(__name__)
 CALLS, LINES = "dialpad_calls", "dialpad_transcript_lines"
 VOLATILE = ("ingested_at", "_run_id")
-
-
-def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    iterator = iter(items)
-    while batch := list(itertools.islice(iterator, size)):
-        yield batch
 
 
 def as_utc(value: Any) -> Any:
@@ -42,36 +35,34 @@ def as_utc(value: Any) -> Any:
 
 @dataclass
 class CallLoader:
-    client: DialpadClient
     warehouse: Warehouse
     settings: DialpadSettings
     fetcher: TranscriptFetcher
     result: JobResult
     run_id: str
     now: dt.datetime
+    budget: TimeBudget = field(default_factory=unlimited)
 
     @property
     def _stamp(self) -> Row:
         return {"ingested_at": self.now, "_run_id": self.run_id}
 
-    def load_window(self, started_after_ms: int, started_before_ms: int) -> dt.datetime | None:
-        """List one window and load it; returns the latest date_started seen (all of it committed)."""
-        latest: dt.datetime | None = None
-        items = (item for page in self.client.call_pages(started_after_ms, started_before_ms) for item in page)
-        for batch in batched(items, self.settings.dialpad_batch_size):
-            rows = list({row["call_id"]: row for row in
-                         (call_row(raw, self.settings.dialpad_default_region) for raw in batch)}.values())
-            self._load(rows)
-            newest = max(row["call_time"] for row in rows)
-            latest = newest if latest is None or newest > latest else latest
-        return latest
+    def load_batch(self, raws: Iterable[Mapping[str, Any]]) -> tuple[dt.datetime | None, dt.datetime | None, int]:
+        """Load one batch of listed calls: (oldest, newest date_started in it, call rows written), all committed."""
+        rows = list({row["call_id"]: row for row in
+                     (call_row(raw, self.settings.dialpad_default_region) for raw in raws)}.values())
+        if not rows:
+            return None, None, 0
+        written = self._load(rows)
+        times = [row["call_time"] for row in rows]
+        return min(times), max(times), written
 
-    def _load(self, rows: list[Row]) -> None:
+    def _load(self, rows: list[Row]) -> int:
         known = {r["call_id"]: r for r in self.warehouse.query(
             "jobs/dialpad_known_calls.sql", {"call_ids": [row["call_id"] for row in rows]})}
         todo = [row for row in rows if _needs_write(row, known.get(row["call_id"]))]
         if not todo:
-            return
+            return 0
         transcripts = self.fetcher.fetch([row for row in todo if row["was_recorded"]])
         complete: list[Row] = []
         incomplete: list[Row] = []
@@ -81,12 +72,13 @@ class CallLoader:
                 incomplete.append({**row, **self._stamp, "has_transcript": None})
             else:
                 complete.append({**row, **self._stamp, **transcript.columns})
-        self._write(complete + incomplete, transcripts, refreshed=[r["call_id"] for r in complete
-                                                                   if r["call_id"] in known])
+        return self._write(complete + incomplete, transcripts, refreshed=[r["call_id"] for r in complete
+                                                                          if r["call_id"] in known])
 
     def _write(self, call_rows: list[Row], transcripts: Mapping[str, Transcript | None],
-               refreshed: list[str]) -> None:
-        """Lines first, then calls (rows of the same shape per merge), then stale lines of refreshed calls."""
+               refreshed: list[str]) -> int:
+        """Lines first, then calls (rows of the same shape per merge), then stale lines of refreshed calls;
+        returns the call rows inserted or changed."""
         lines = [{**line, **self._stamp} for t in transcripts.values() if t for line in t.lines]
         self.result.add(LINES, self.warehouse.merge(LINES, lines, volatile=VOLATILE) if lines else 0)
         written = 0
@@ -95,21 +87,30 @@ class CallLoader:
         self.result.add(CALLS, written)
         if refreshed:
             self.warehouse.query("jobs/dialpad_trim_transcript_lines.sql", {"call_ids": refreshed})
+        return written
 
     def retry_missing_transcripts(self) -> None:
-        """Transcripts an earlier run could not fetch (failures, not ready yet), oldest calls first."""
+        """Transcripts an earlier run could not fetch (failures, not ready yet, left at the time budget), oldest
+        calls first, one pooled batch at a time: each batch is committed before the budget is checked, and
+        `OutOfTime` leaves the rest to the next run."""
         limit = self.settings.dialpad_transcript_retry_limit
         pending = self.warehouse.query("jobs/dialpad_missing_transcripts.sql", {"max_calls": limit}) if limit else []
         if not pending:
             return
         calls = [{column: as_utc(value) for column, value in row.items()} for row in pending]
-        outcomes = self.fetcher.fetch(calls)
-        done = {call_id: t for call_id, t in outcomes.items() if t is not None}
-        log.info("retried missing transcripts", extra={"scope": "transcripts", "pending": len(pending),
-                                                        "done": len(done)})
-        if done:
-            rows = [{"call_id": call_id, **t.columns, **self._stamp} for call_id, t in done.items()]
-            self._write(rows, done, refreshed=list(done))
+        size, done_total = self.fetcher.batch_size, 0
+        for first in range(0, len(calls), size):
+            if first:
+                self.budget.checkpoint(f"{first} of {len(calls)} transcript retries")
+            outcomes = self.fetcher.fetch(calls[first:first + size])
+            done = {call_id: t for call_id, t in outcomes.items() if t is not None}
+            done_total += len(done)
+            if done:
+                rows = [{"call_id": call_id, **t.columns, **self._stamp} for call_id, t in done.items()]
+                self._write(rows, done, refreshed=list(done))
+            log.info("retried missing transcripts", extra={"scope": "transcripts", "pending": len(pending),
+                                                            "tried": min(first + size, len(calls)),
+                                                            "done": done_total})
 
 
 def _needs_write(row: Row, known: Mapping[str, Any] | None) -> bool:

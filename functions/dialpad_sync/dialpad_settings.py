@@ -29,6 +29,9 @@ class DialpadSettings(CommonSettings):
     dialpad_transcript_rate_per_second: float = Field(
         15.0, gt=0, description="pace of GET /transcripts (with the list pace, stays under 20/s per company)")
     dialpad_transcript_workers: int = Field(4, ge=1, le=32, description="transcripts fetched concurrently")
+    dialpad_transcript_batch_size: int = Field(
+        100, ge=1, le=10_000,
+        description="transcripts fetched per pooled batch; the time budget is checked between batches")
     dialpad_transcript_grace_minutes: int = Field(
         120, ge=0, description="a recorded call that ended this recently and has no transcript yet is retried")
     dialpad_transcript_retry_limit: int = Field(

@@ -1,8 +1,12 @@
 """Fetching transcripts for a batch of calls, a few at a time, without letting one failure stop the batch.
 
 Each call's outcome is one of: a transcript (possibly `absent` when Dialpad answers 404 for a call that
-ended long enough ago), or None: the fetch failed, or the call ended within the grace period and Dialpad has
-not transcribed it yet. A None leaves the call's `has_transcript` NULL, so a later run retries it.
+ended long enough ago), or None: the fetch failed, the call ended within the grace period and Dialpad has
+not transcribed it yet, or the time budget was spent before its pooled batch started (`deferred`). A None
+leaves the call's `has_transcript` NULL, so a later run retries it.
+
+Transcripts are fetched in pooled batches of DIALPAD_TRANSCRIPT_BATCH_SIZE; the time budget is checked between
+batches, never before the first batch of a fetch, so every fetch makes progress.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import requests
 from dialpad_client import DialpadClient
 from dialpad_records import Transcript, transcript_rows
 
+from shared.budget import TimeBudget, unlimited
 from shared.log import get_logger
 
 log = get_logger(__name__)
@@ -34,6 +39,8 @@ class TranscriptTally:
     fetched: int = 0
     not_ready: int = 0
     failed: int = 0
+    deferred: int = 0
+    """Not fetched because the time budget was spent: left NULL and fetched by the next run."""
     examples: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -44,6 +51,10 @@ class TranscriptTally:
             if detail and len(self.examples) < _EXAMPLES:
                 self.examples.append(detail)
 
+    def defer(self, count: int) -> None:
+        with self._lock:
+            self.deferred += count
+
     def raise_if_failed(self) -> None:
         if self.failed:
             raise TranscriptsIncompleteError(
@@ -52,13 +63,28 @@ class TranscriptTally:
 
 
 class TranscriptFetcher:
-    def __init__(self, client: DialpadClient, pool: Executor, now: dt.datetime, grace: dt.timedelta) -> None:
+    def __init__(self, client: DialpadClient, pool: Executor, now: dt.datetime, grace: dt.timedelta,
+                 budget: TimeBudget | None = None, batch_size: int = 100) -> None:
         self.client, self.pool, self.now, self.grace = client, pool, now, grace
+        self.budget = budget or unlimited()
+        self.batch_size = batch_size
         self.tally = TranscriptTally()
 
     def fetch(self, calls: Sequence[Mapping[str, Any]]) -> dict[str, Transcript | None]:
-        """Outcome per call id for calls given as rows with call_id, call_time, connected_at, ended_at."""
-        return dict(zip((call["call_id"] for call in calls), self.pool.map(self._one, calls), strict=True))
+        """Outcome per call id for calls given as rows with call_id, call_time, connected_at, ended_at, in pooled
+        batches; once the time budget is spent, the calls of the batches not started yet are deferred (None)."""
+        outcomes: dict[str, Transcript | None] = {}
+        for first in range(0, len(calls), self.batch_size):
+            batch = calls[first:first + self.batch_size]
+            if first and self.budget.exhausted:
+                rest = calls[first:]
+                self.tally.defer(len(rest))
+                outcomes.update((call["call_id"], None) for call in rest)
+                log.info("time budget spent: %d transcripts left for the next run", len(rest),
+                         extra={"scope": "transcripts"})
+                break
+            outcomes.update(zip((call["call_id"] for call in batch), self.pool.map(self._one, batch), strict=True))
+        return outcomes
 
     def _one(self, call: Mapping[str, Any]) -> Transcript | None:
         call_id = call["call_id"]

@@ -24,11 +24,15 @@ MAX_BUCKETS, MAX_KEYS, MAX_CLAUDE_CODE = 31, 1000, 1000
 class SourceError(RuntimeError):
     """A source answered with an error that retries did not cure."""
 
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
 
 def checked(response: requests.Response, source: str) -> dict[str, Any]:
     if response.status_code >= 400:
         raise SourceError(f"{source} {response.request.method} {response.url.split('?')[0]} answered "
-                          f"HTTP {response.status_code}: {error_detail(response)}")
+                          f"HTTP {response.status_code}: {error_detail(response)}", response.status_code)
     body = response.json()
     if not isinstance(body, dict):
         raise SourceError(f"{source} answered {type(body).__name__}, expected a JSON object")
@@ -58,18 +62,23 @@ class AnthropicAdmin:
             if not page:
                 raise SourceError(f"anthropic {path}: has_more without next_page")
 
-    def _buckets(self, path: str, window: Window, groups: tuple[str, ...]) -> Iterator[list[dict[str, Any]]]:
-        """Each page's daily buckets over the window."""
-        params = {"starting_at": rfc3339(window.starts_at()), "ending_at": rfc3339(window.ends_before()),
-                  "bucket_width": "1d", "limit": MAX_BUCKETS, "group_by[]": list(groups)}
-        for body in self._pages(path, params):
-            yield list(body.get("data") or [])
+    def _bucket_page(self, path: str, window: Window, groups: tuple[str, ...],
+                     page: str | None) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of daily buckets over the window (from `page`, else the first) and the next page's token."""
+        params: dict[str, Any] = {
+            "starting_at": rfc3339(window.starts_at()), "ending_at": rfc3339(window.ends_before()),
+            "bucket_width": "1d", "limit": MAX_BUCKETS, "group_by[]": list(groups)}
+        body = self._get(path, {**params, "page": page} if page else params)
+        next_page = body.get("next_page") if body.get("has_more") else None
+        if body.get("has_more") and not next_page:
+            raise SourceError(f"anthropic {path}: has_more without next_page")
+        return list(body.get("data") or []), next_page
 
-    def usage_pages(self, window: Window) -> Iterator[list[dict[str, Any]]]:
-        return self._buckets("/v1/organizations/usage_report/messages", window, USAGE_GROUPS)
+    def usage_page(self, window: Window, page: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
+        return self._bucket_page("/v1/organizations/usage_report/messages", window, USAGE_GROUPS, page)
 
-    def cost_pages(self, window: Window) -> Iterator[list[dict[str, Any]]]:
-        return self._buckets("/v1/organizations/cost_report", window, COST_GROUPS)
+    def cost_page(self, window: Window, page: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
+        return self._bucket_page("/v1/organizations/cost_report", window, COST_GROUPS, page)
 
     def claude_code(self, day: dt.date) -> Iterator[dict[str, Any]]:
         params = {"starting_at": day.isoformat(), "limit": MAX_CLAUDE_CODE}

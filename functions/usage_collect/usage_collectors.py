@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
+from usage_anthropic import SourceError
 from usage_clients import UsageClients
 from usage_load import Loader, Prune
+from usage_progress import DONE, Checkpoints, Plan
 from usage_rows import (
     Row,
     api_key_row,
@@ -18,6 +22,7 @@ from usage_rows import (
     cursor_spend_row,
     cursor_usage_key,
     cursor_usage_row,
+    instant,
     mapping_row,
     person_row,
     usage_key,
@@ -50,27 +55,111 @@ class Collection:
     today: dt.date
 
 
-def collect_anthropic(window: Window, c: Collection) -> int:
-    """The keys list, daily usage and cost buckets over the window, and Claude Code day by day. Each table is
-    loaded in batches across pages; the re-collected days are pruned once the whole window has arrived."""
+ANTHROPIC_STEPS = ("api_keys", "usage", "cost", "claude_code")
+CURSOR_STEPS = ("members", "daily", "spend")
+CLAUDE_CODE_DAYS_PER_UNIT = 31
+"""Claude Code is asked for day by day; this many days (as many as a report page holds), or fewer once they
+hold USAGE_BATCH_ROWS rows, are committed together."""
+REFUSED_PAGE_STATUSES = (400, 404, 410)
+"""How a source may answer a saved page token it no longer accepts (token lifetimes are not documented)."""
+
+BucketPage = Callable[[Window, str | None], tuple[list[dict[str, Any]], str | None]]
+
+
+def collect_anthropic(plan: Plan, c: Collection, run: Checkpoints) -> int:
+    """The keys list, daily usage and cost buckets page by page over the window, and Claude Code up to 31 days at
+    a time, from where `plan` stands; `plan` follows every committed unit."""
     client = c.clients.anthropic()
-    rows = c.loader.load("raw_anthropic_api_keys", (api_key_row(k, c.stamp) for k in client.api_keys()))
-    usage = (r for page in client.usage_pages(window) for bucket in page for r in usage_rows(bucket, c.stamp))
-    rows += c.loader.load("raw_anthropic_usage", usage, USAGE_PRUNE)
-    cost = (r for page in client.cost_pages(window) for bucket in page for r in cost_rows(bucket, c.stamp))
-    rows += c.loader.load("raw_anthropic_cost", cost, COST_PRUNE)
-    claude_code = (claude_code_row(record, c.stamp) for day in window.dates() for record in client.claude_code(day))
-    return rows + c.loader.load("raw_anthropic_claude_code", claude_code, CLAUDE_CODE_PRUNE)
+    rows = 0
+    if plan.step == "api_keys":
+        if run.once_per_run("api_keys"):
+            run.between("the API keys")
+            keys = (api_key_row(k, c.stamp) for k in client.api_keys())
+            rows += run.committed(c.loader.load("raw_anthropic_api_keys", keys))
+        plan.next_step("usage")
+    if plan.step == "usage":
+        rows += _report(plan, client.usage_page, "raw_anthropic_usage", usage_rows, USAGE_PRUNE, c, run)
+        plan.next_step("cost")
+    if plan.step == "cost":
+        rows += _report(plan, client.cost_page, "raw_anthropic_cost", cost_rows, COST_PRUNE, c, run)
+        plan.next_step("claude_code")
+    if plan.step == "claude_code":
+        rows += _claude_code(plan, c, run)
+        plan.next_step(DONE)
+    return rows
 
 
-def collect_cursor(window: Window, c: Collection) -> int:
-    """Members, daily usage in windows the API accepts, and today's snapshot of the cycle's spend."""
+def _report(plan: Plan, fetch: BucketPage, table: str, to_rows: Callable[[dict[str, Any], Row], Iterator[Row]],
+            prune: Prune, c: Collection, run: Checkpoints) -> int:
+    """A report's pages over the rest of the window; each page (whole daily buckets) is merged and pruned over its
+    own days before the next is asked for."""
+    rows, saved_page = 0, plan.page
+    while plan.remaining.days > 0:
+        run.between(f"a page of {table}")
+        try:
+            buckets, next_page = fetch(Window(plan.since or plan.start, plan.end), plan.page)
+        except SourceError as exc:
+            if plan.page is None or plan.page != saved_page or exc.status not in REFUSED_PAGE_STATUSES:
+                raise
+            log.warning("%s refused the saved page token (HTTP %s): asking for the rest of the window afresh",
+                        table, exc.status, extra={"scope": run.source})
+            plan.since, plan.page = plan.remaining.start, None
+            buckets, next_page = fetch(Window(plan.since, plan.end), None)
+        saved_page = None
+        loaded = (row for bucket in buckets for row in to_rows(bucket, c.stamp))
+        rows += run.committed(c.loader.load(table, loaded, prune))
+        last = max((instant(b["starting_at"]).date() for b in buckets), default=None)
+        if next_page is None:
+            plan.committed_through(plan.end)
+        elif next_page == plan.page:
+            raise SourceError(f"anthropic {table}: the same page token twice")
+        elif last is None:
+            plan.page = next_page
+        else:
+            plan.committed_through(last, next_page)
+    return rows
+
+
+def _claude_code(plan: Plan, c: Collection, run: Checkpoints) -> int:
+    client, rows = c.clients.anthropic(), 0
+    while plan.remaining.days > 0:
+        run.between("Claude Code days")
+        unit: list[Row] = []
+        days = plan.remaining.dates()[:CLAUDE_CODE_DAYS_PER_UNIT]
+        for number, day in enumerate(days):
+            unit.extend(claude_code_row(record, c.stamp) for record in client.claude_code(day))
+            if len(unit) >= c.loader.batch_rows:
+                days = days[:number + 1]
+                break
+        rows += run.committed(c.loader.load("raw_anthropic_claude_code", unit, CLAUDE_CODE_PRUNE))
+        plan.committed_through(days[-1])
+    return rows
+
+
+def collect_cursor(plan: Plan, c: Collection, run: Checkpoints) -> int:
+    """Members, daily usage in request windows the API accepts, and today's snapshot of the cycle's spend."""
     client = c.clients.cursor()
-    rows = c.loader.load("raw_cursor_members", (cursor_member_row(m, c.stamp) for m in client.members()))
-    daily = (cursor_usage_row(r, c.stamp) for _chunk, records in client.daily_usage(window) for r in records)
-    rows += c.loader.load("raw_cursor_usage", daily, CURSOR_PRUNE)
-    spend = (cursor_spend_row(cycle, member, c.today, c.stamp) for cycle, member in client.spend())
-    return rows + c.loader.load("raw_cursor_spend", spend, SPEND_PRUNE)
+    rows = 0
+    if plan.step == "members":
+        if run.once_per_run("members"):
+            run.between("the members")
+            members = (cursor_member_row(m, c.stamp) for m in client.members())
+            rows += run.committed(c.loader.load("raw_cursor_members", members))
+        plan.next_step("daily")
+    if plan.step == "daily":
+        for chunk in list(plan.remaining.chunks(client.max_range_days)):
+            run.between("a window of daily usage")
+            daily = (cursor_usage_row(r, c.stamp) for r in client.daily_usage(chunk))
+            rows += run.committed(c.loader.load("raw_cursor_usage", daily, CURSOR_PRUNE))
+            plan.committed_through(chunk.end)
+        plan.next_step("spend")
+    if plan.step == "spend":
+        if run.once_per_run("spend"):
+            run.between("the spend snapshot")
+            spend = (cursor_spend_row(cycle, member, c.today, c.stamp) for cycle, member in client.spend())
+            rows += run.committed(c.loader.load("raw_cursor_spend", spend, SPEND_PRUNE))
+        plan.next_step(DONE)
+    return rows
 
 
 def collect_mapping(settings: UsageSettings, c: Collection) -> int:

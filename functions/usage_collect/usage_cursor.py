@@ -32,11 +32,12 @@ class CursorAdmin:
     def members(self) -> list[dict[str, Any]]:
         return list(self._call("GET", "/teams/members").get("teamMembers") or [])
 
-    def daily_usage(self, window: Window) -> Iterator[tuple[Window, list[dict[str, Any]]]]:
-        """(chunk, rows) per request; each request spans at most `max_range_days` days."""
-        for chunk in window.chunks(self.max_range_days):
-            body = {"startDate": epoch_ms(chunk.starts_at()), "endDate": epoch_ms(chunk.ends_before()) - 1}
-            yield chunk, list(self._call("POST", "/teams/daily-usage-data", body).get("data") or [])
+    def daily_usage(self, chunk: Window) -> list[dict[str, Any]]:
+        """Daily usage rows of one request window (at most `max_range_days` days: see `Window.chunks`)."""
+        if chunk.days > self.max_range_days:
+            raise ValueError(f"{chunk} spans more than {self.max_range_days} days")
+        body = {"startDate": epoch_ms(chunk.starts_at()), "endDate": epoch_ms(chunk.ends_before()) - 1}
+        return list(self._call("POST", "/teams/daily-usage-data", body).get("data") or [])
 
     def spend(self) -> Iterator[tuple[int, dict[str, Any]]]:
         """(subscriptionCycleStart in epoch ms, member spend) for the current billing cycle, every page."""

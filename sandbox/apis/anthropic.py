@@ -2,7 +2,8 @@
 
 Paths, parameters, paging (`limit` in buckets: default 7, at most 31 for daily buckets; `page`/`next_page`
 while `has_more`), `x-api-key` + `anthropic-version` headers and the error body follow the API reference.
-Only daily buckets are served (the world keeps daily usage). Tests reach the fake with `anthropic_fake(app)`.
+Only daily buckets are served (the world keeps daily usage). Tests reach the fake with `anthropic_fake(app)`
+(e.g. to refuse a report page token).
 """
 
 from __future__ import annotations
@@ -129,6 +130,9 @@ class AnthropicFake:
         self.state = state
         seed = state.world.seed
         self.organization_id = str(uuid.UUID(int=random.Random(f"{seed}/anthropic-org").getrandbits(128)))
+        self.refused_pages: set[str] = set()
+        """Report page tokens answered like an invalid one (400): the API does not document how long a token
+        lives, so tests refuse one to play a token that expired between two runs."""
 
     def authenticate(self) -> Response | None:
         if request.headers.get("x-api-key") != ADMIN_KEY:
@@ -148,6 +152,8 @@ class AnthropicFake:
         return by_day
 
     def _report(self, groups: tuple[str, ...], render: Any) -> Response:
+        if request.args.get("page") in self.refused_pages:
+            raise InvalidRequestError("page: invalid page token")
         days, next_page = _bucket_days(self.state.world.anchor)
         by_day = self._rows_by_day(days)
         data = [_bucket(day, render(by_day.get(day, []), groups)) for day in days]

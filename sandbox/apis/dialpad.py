@@ -9,7 +9,8 @@
 - Limits per key (sliding windows): 1200/min for list and transcripts, 10/min for single calls, 20/s across
   the company; over a limit → 429 with Retry-After and Dialpad's error body.
 
-Tests reach the fake's switches with `dialpad_fake(sandbox.app)` (rate-limit clock, limits on/off).
+Tests reach the fake's switches with `dialpad_fake(sandbox.app)` (rate-limit clock, limits on/off, list cursors
+to refuse).
 """
 
 from __future__ import annotations
@@ -72,6 +73,9 @@ class DialpadFake:
         self.state = state
         self.limits = RateLimits()
         self.index = _CallIndex()
+        self.refused_cursors: set[str] = set()
+        """List cursors answered like an unknown one (400): Dialpad does not document how long a cursor lives,
+        so tests refuse one to play a cursor that expired between two runs."""
 
     def authenticate(self) -> Response | None:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
@@ -114,7 +118,7 @@ class DialpadFake:
         upper: Key = (values["started_before"], -1) if values["started_before"] is not None else (2**62, 0)
         cursor = request.args.get("cursor")
         if cursor:
-            position = decode_cursor(cursor)
+            position = None if cursor in self.refused_cursors else decode_cursor(cursor)
             if position is None:
                 return error(400, "invalid", "Invalid cursor.")
             upper = min(upper, position)

@@ -27,7 +27,7 @@ ANCHOR = dt.datetime(2026, 5, 4, tzinfo=dt.UTC)
 SINCE = "2026-01-15"
 LOOKBACK_MINUTES = 120
 ENTRY = by_cloud_name("dialpad-sync")
-TABLES = ("dialpad_calls", "dialpad_transcript_lines", "sync_state")
+TABLES = ("dialpad_calls", "dialpad_transcript_lines", "sync_state_log")
 
 
 @pytest.fixture(name="dialpad")
