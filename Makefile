@@ -3,11 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-WAREHOUSE ?= duckdb:///.local/warehouse.duckdb
 PORT ?= 8080
 SCALE ?= 1
 SEED ?= 7
-export WAREHOUSE
+# WAREHOUSE is not defaulted here: unset, the tools read it from .env, else use duckdb:///.local/warehouse.duckdb
+# (shared/settings.py); given on the command line or in the environment, it wins over .env.
 
 ZETASQL := tools/sqlcheck/node_modules/.installed
 
@@ -46,9 +46,17 @@ typecheck: $(STAMP)
 unit: $(STAMP) $(ZETASQL)
 	$(PY) -m pytest -n 2 tests
 
+# Q and FILE reach the tools byte for byte, through the environment: make never expands them and the shell
+# never reads them as code (BigQuery writes table names in backticks; regexes and JSON paths hold `$`).
+unexport Q FILE
+sql sqlcheck: export SQL_QUERY = $(value Q)
+sqlcheck: export SQL_FILE = $(value FILE)
+sql: export SQL_FORMAT = $(value FORMAT)
+sql: export SQL_WIDTH = $(value WIDTH)
+
 # Every SQL text through BigQuery's analyzer, then DuckDB's answers compared with BigQuery's reference engine.
 sqlcheck: $(STAMP) $(ZETASQL)
-	$(PY) -m tools.sqlcheck $(if $(FILE),--file $(FILE)) $(if $(Q),--sql "$(Q)")
+	$(PY) -m tools.sqlcheck $${SQL_FILE:+--file="$$SQL_FILE"} $${SQL_QUERY:+--sql="$$SQL_QUERY"}
 
 sandbox: $(STAMP)
 	$(PY) -m sandbox --seed $(SEED) --scale $(SCALE)
@@ -58,8 +66,8 @@ serve: $(STAMP)
 	$(PY) -m tools.serve --function $(FN) --port $(PORT) --seed $(SEED) --scale $(SCALE)
 
 sql: $(STAMP)
-	@test -n "$(Q)" || (echo 'usage: make sql Q="select count(*) from etl_runs"'; exit 2)
-	$(PY) -m tools.sql "$(Q)"
+	@test -n "$$SQL_QUERY" || { echo 'usage: make sql Q="select count(*) from etl_runs" [FORMAT=table|vertical|json] [WIDTH=40, 0: no limit]'; exit 2; }
+	@$(PY) -m tools.sql --format="$${SQL_FORMAT:-table}" --width="$${SQL_WIDTH:-40}" -- "$$SQL_QUERY"
 
 schema: $(STAMP)
 	$(PY) -m tools.schema

@@ -1,4 +1,4 @@
-"""`python -m sandbox --seed 7 --scale 1`: serve the fake source APIs by hand until Ctrl-C or --ttl."""
+"""`python -m sandbox --seed 7 --scale 1`: serve the fake source APIs by hand until Ctrl-C, SIGTERM or --ttl."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import time
 from collections.abc import Sequence
 
 from sandbox.env import settings_env
-from sandbox.server import Sandbox
+from sandbox.server import Sandbox, interrupt_on_sigterm
 from sandbox.world import build_world
 
 
@@ -40,13 +40,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     started = time.monotonic()
     world = build_world(seed=args.seed, scale=args.scale)
-    with Sandbox(world, host=args.host, http_port=args.port_http, https_port=args.port_https) as sandbox:
+    with (interrupt_on_sigterm(),
+          Sandbox(world, host=args.host, http_port=args.port_http, https_port=args.port_https) as sandbox,
+          contextlib.suppress(KeyboardInterrupt)):
         print(table(sandbox), flush=True)
         print("\nsettings that point the functions at it (export them, or use make serve):", flush=True)
         print("\n".join(f"  {name}={shlex.quote(value)}" for name, value in settings_env(sandbox).items()), flush=True)
-        print(f"ready in {time.monotonic() - started:.1f}s; Ctrl-C to stop", flush=True)
-        with contextlib.suppress(KeyboardInterrupt):
-            threading.Event().wait(args.ttl)
+        print(f"ready in {time.monotonic() - started:.1f}s; Ctrl-C (or SIGTERM) to stop", flush=True)
+        threading.Event().wait(args.ttl)
     print(f"stopped after {len(sandbox.log)} requests", flush=True)
     return 0
 

@@ -8,11 +8,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import ipaddress
+import signal
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -182,6 +184,25 @@ class Sandbox:
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:
         self.stop()
+
+
+@contextlib.contextmanager
+def interrupt_on_sigterm() -> Iterator[None]:
+    """Inside the block SIGTERM (what `kill`, process managers and test harnesses send) raises KeyboardInterrupt
+    in the main thread, as Ctrl-C does, so `with Sandbox(...)` unwinds: the servers stop and the temporary CA
+    directory is removed. SIGTERM's default action ends the process on the spot and leaves the directory behind."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _is_loopback(host: str) -> bool:

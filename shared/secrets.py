@@ -4,6 +4,10 @@ A secret setting holds either the value itself or a reference `secretmanager://p
 (optionally `/versions/V`; default `latest`). References are resolved when the value is read and cached
 for a TTL, so a rotated secret is picked up without a redeploy. Resolved values are registered with the
 log masker. `str()` / `repr()` never show the value.
+
+Trailing whitespace is stripped from every value, literal or fetched: a version added with
+`echo … | gcloud secrets versions add NAME --data-file=-` ends in a newline, which would break every header
+(requests refuses header values with leading or trailing whitespace).
 """
 
 from __future__ import annotations
@@ -46,7 +50,9 @@ class SecretCache:
             cached = self._values.get(resource)
             if cached and self.clock() - cached[0] < self.ttl_seconds:
                 return cached[1]
-        value = self.fetch(resource)
+        value = self.fetch(resource).rstrip()
+        if not value:
+            raise ValueError(f"Secret Manager version {resource} is empty")
         register_secret(value)
         with self._lock:
             self._values[resource] = (self.clock(), value)
@@ -70,6 +76,7 @@ class Secret:
     """A secret setting. Read it with `.get()`; it prints as `'***'`."""
 
     def __init__(self, raw: str, cache: SecretCache | None = None) -> None:
+        raw = raw.rstrip()
         self._raw = raw
         self._cache = cache
         self.is_reference = raw.startswith(REFERENCE_PREFIX)
@@ -99,7 +106,7 @@ class Secret:
         def validate(value: Any) -> Secret:
             if isinstance(value, Secret):
                 return value
-            if not isinstance(value, str) or not value:
+            if not isinstance(value, str) or not value.strip():
                 raise ValueError("a secret must be a non-empty string")
             return cls(value)
 

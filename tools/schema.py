@@ -1,4 +1,5 @@
-"""`make schema`: apply sql/tables and sql/views to WAREHOUSE (create missing tables and columns, views)."""
+"""`make schema`: apply sql/tables and sql/views to WAREHOUSE, printing only what changed: tables created,
+columns added, views created or replaced because their SQL changed."""
 
 from __future__ import annotations
 
@@ -17,7 +18,10 @@ def main() -> int:
         warehouse.close()
     for change in changes:
         print(change)
-    print(f"schema applied to {settings.warehouse}: {len(changes)} change(s)")
+    if changes:
+        print(f"schema of {settings.warehouse}: {len(changes)} change(s)")
+    else:
+        print(f"schema up to date: {settings.warehouse}")
     return 0
 
 

@@ -11,6 +11,7 @@ import abc
 import contextlib
 import datetime as dt
 import decimal
+import hashlib
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from typing import Any
 
 from shared import sqlfiles
 from shared.log import get_logger
-from shared.warehouse import merge_sql
+from shared.warehouse import ddl_text, merge_sql
 
 log = get_logger(__name__)
 Row = dict[str, Any]
@@ -168,37 +169,59 @@ class Warehouse(abc.ABC):
             return locks.setdefault(table, threading.Lock())
 
     def ensure_schema(self) -> list[str]:
-        """Create missing tables, add missing columns, (re)create views. Idempotent; returns what changed."""
+        """Create missing tables, add missing columns, create missing views and replace those whose SQL changed.
+        Idempotent; returns what changed (nothing when the warehouse already matches sql/)."""
         changed: list[str] = []
         self.__dict__.pop("_column_cache", None)
         for spec in sqlfiles.table_files().values():
             existing = self.column_types(spec.name)
             if not existing:
                 self.execute_script(spec.ddl)
-                changed.append(f"created {spec.name}")
+                changed.append(f"created table {spec.name}")
                 continue
-            for column, ddl_type in merge_sql.declared_columns(spec.ddl).items():
+            for column, ddl_type in ddl_text.declared_columns(spec.ddl).items():
                 if column not in existing:
                     self.query(merge_sql.add_column(spec.name, column, ddl_type))
                     changed.append(f"added {spec.name}.{column}")
         self._apply_views(changed)
         return changed
 
+    @abc.abstractmethod
+    def _stored_views(self) -> dict[str, str]:
+        """View name → its marker as stored in the warehouse, for every existing view."""
+
+    @abc.abstractmethod
+    def _view_marker(self, ddl: str) -> str:
+        """What `_stored_views` holds for a view once `ddl` has been applied."""
+
     def _apply_views(self, changed: list[str]) -> None:
-        pending = sqlfiles.view_files()
+        stored = self._stored_views()
+        pending: list[tuple[str, str]] = []
+        for path in sqlfiles.view_files():
+            ddl = path.read_text()
+            name = ddl_text.view_name(ddl)
+            if name not in stored:
+                pending.append((ddl, f"created view {name}"))
+            elif stored[name] != self._view_marker(ddl):
+                pending.append((ddl, f"replaced view {name} (its SQL changed)"))
         for _ in range(len(pending) + 1):
-            failed: list[tuple[Path, Exception]] = []
-            for path in pending:
+            failed: list[tuple[tuple[str, str], Exception]] = []
+            for ddl, change in pending:
                 try:
-                    self._apply_view(path.read_text())
-                    changed.append(f"view {path.stem}")
+                    self._apply_view(ddl)
+                    changed.append(change)
                 except Exception as exc:  # a view may depend on one applied later in this pass
-                    failed.append((path, exc))
+                    failed.append(((ddl, change), exc))
             if not failed:
                 return
             if len(failed) == len(pending):
                 raise failed[0][1]
-            pending = [path for path, _ in failed]
+            pending = [view for view, _ in failed]
+
+
+def view_fingerprint(ddl: str) -> str:
+    """A short digest of a view's SQL, kept beside the view where the warehouse has no readable definition."""
+    return "sql-sha256:" + hashlib.sha256(ddl.encode()).hexdigest()[:32]
 
 
 def json_ready(value: Any) -> Any:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
 import io
 import json
 import random
@@ -21,8 +22,10 @@ from typing import Any
 from google.api_core.exceptions import GoogleAPICallError
 from google.cloud import bigquery
 
+from shared import sqlfiles
 from shared.log import get_logger
 from shared.resilience import backoff_seconds
+from shared.warehouse import ddl_text
 from shared.warehouse.base import Row, Typed, Warehouse, json_ready, notify_statement, sql_text
 
 log = get_logger(__name__)
@@ -141,7 +144,17 @@ class BigQueryWarehouse(Warehouse):
         return int(job.num_dml_affected_rows or 0)
 
     def _apply_view(self, ddl: str) -> None:
-        self.query(qualify_tables(ddl, self.project, self.dataset))
+        self.query(self._qualified(ddl))
+
+    def _stored_views(self) -> dict[str, str]:
+        rows = self.query("select table_name, view_definition from INFORMATION_SCHEMA.VIEWS")
+        return {r["table_name"]: _comparable(r["view_definition"] or "") for r in rows}
+
+    def _view_marker(self, ddl: str) -> str:
+        return _comparable(ddl_text.view_query(self._qualified(ddl)))
+
+    def _qualified(self, ddl: str) -> str:
+        return qualify_tables(ddl, self.project, self.dataset)
 
     def vector_search(self, table: str, column: str, query_vector: Sequence[float], top_k: int,
                       select: Sequence[str], where: str | None = None,
@@ -162,18 +175,14 @@ def is_concurrent_update(error: BaseException) -> bool:
 
 
 def qualify_tables(sql: str, project: str, dataset: str) -> str:
-    """Qualify unqualified table names: a view's stored SQL has no default dataset to fall back on."""
-    import sqlglot
-    from sqlglot import exp
+    """Qualify references to the project's tables and views: a view's stored SQL has no default dataset."""
+    return ddl_text.qualify_tables(sql, project, dataset, _project_names())
 
-    tree = sqlglot.parse_one(sql, read="bigquery")
-    ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
-    created = tree.this if isinstance(tree, exp.Create) else None
-    for table in tree.find_all(exp.Table):
-        if not table.db and table.name not in ctes:
-            table.set("db", exp.to_identifier(dataset))
-            table.set("catalog", exp.to_identifier(project))
-    if created is not None and isinstance(created, exp.Table) and not created.db:
-        created.set("db", exp.to_identifier(dataset))
-        created.set("catalog", exp.to_identifier(project))
-    return tree.sql(dialect="bigquery")
+
+@functools.cache
+def _project_names() -> frozenset[str]:
+    return frozenset([*sqlfiles.table_files(), *(ddl_text.view_name(p.read_text()) for p in sqlfiles.view_files())])
+
+
+def _comparable(query: str) -> str:
+    return " ".join(query.split())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import sys
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -9,12 +11,43 @@ from typing import Any
 
 import duckdb
 
-from shared.warehouse.base import Row, Typed, Warehouse, notify_statement, sql_text
+from shared.warehouse import ddl_text
+from shared.warehouse.base import Row, Typed, Warehouse, notify_statement, sql_text, view_fingerprint
 from shared.warehouse.transpile import to_duckdb
+
+_LOCK_HOLDER = re.compile(r"Could not set lock on file(?:.*?\(PID (\d+)\))?", re.DOTALL)
+
+
+class WarehouseLockedError(RuntimeError):
+    """Another process holds the DuckDB file (DuckDB allows one writer process per file)."""
+
+    def __init__(self, path: str, pid: str | None) -> None:
+        holder = f" (pid {pid})" if pid else ""
+        super().__init__(f"warehouse {path} is locked by another process{holder}: stop `make serve` first, "
+                         "or use another WAREHOUSE file")
+
+
+class MultipleStatementsError(ValueError):
+    def __init__(self, count: int) -> None:
+        super().__init__(f"one statement per query: this text holds {count}; run them one at a time")
 
 
 def _plain(value: Any) -> Any:
     return value.value if isinstance(value, Typed) else value
+
+
+def _open(path: str) -> duckdb.DuckDBPyConnection:
+    """DuckDB draws a progress bar on stdout during long queries: only where stdout is a terminal, never into
+    piped output (`make sql FORMAT=json | jq`) or a function's JSON log stream."""
+    try:
+        con = duckdb.connect(path)
+    except duckdb.IOException as exc:
+        held = _LOCK_HOLDER.search(str(exc))
+        if held is None:
+            raise
+        raise WarehouseLockedError(path, held.group(1)) from None
+    con.execute(f"set enable_progress_bar = {'true' if sys.stdout.isatty() else 'false'}")
+    return con
 
 
 class DuckDBWarehouse(Warehouse):
@@ -24,7 +57,7 @@ class DuckDBWarehouse(Warehouse):
         self.path = path
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._con = duckdb.connect(path)
+        self._con = _open(path)
         self._con.execute("set TimeZone = 'UTC'")
         self._lock = threading.RLock()
 
@@ -32,7 +65,7 @@ class DuckDBWarehouse(Warehouse):
         notify_statement(sql, params)
         statements = to_duckdb(sql)
         if len(statements) != 1:
-            raise ValueError(f"expected one statement, got {len(statements)}; use execute_script")
+            raise MultipleStatementsError(len(statements))
         text, names = statements[0]
         missing = [n for n in names if n not in (params or {})]
         if missing:
@@ -106,7 +139,20 @@ class DuckDBWarehouse(Warehouse):
         return int(result[0]) if result else 0
 
     def _apply_view(self, ddl: str) -> None:
-        self.execute_script(ddl)
+        with self._lock:
+            self.execute_script(ddl)
+            marker = self._view_marker(ddl).replace("'", "''")
+            self._con.execute(f"comment on view {ddl_text.view_name(ddl)} is '{marker}'")
+
+    def _stored_views(self) -> dict[str, str]:
+        """Each view's comment holds the fingerprint of the DuckDB SQL it was created from."""
+        with self._lock:
+            rows = self._con.execute("select view_name, coalesce(comment, '') from duckdb_views() "
+                                     "where not internal and schema_name = 'main'").fetchall()
+        return dict(rows)
+
+    def _view_marker(self, ddl: str) -> str:
+        return view_fingerprint(";\n".join(text for text, _ in to_duckdb(ddl)))
 
     def vector_search(self, table: str, column: str, query_vector: Sequence[float], top_k: int,
                       select: Sequence[str], where: str | None = None,

@@ -39,19 +39,3 @@ def build(table: str, stage: str, columns: Sequence[str], key: Sequence[str], ty
 def add_column(table: str, column: str, ddl_type: str) -> str:
     """What ensure_schema sends for a column a table file declares but the table lacks."""
     return f"alter table {table} add column {column} {ddl_type}"
-
-
-def declared_columns(ddl: str) -> dict[str, str]:
-    """Column name → BigQuery type as declared in a `create table` file."""
-    import sqlglot
-    from sqlglot import exp
-
-    create = sqlglot.parse_one(ddl, read="bigquery")
-    schema = create.this if isinstance(create.this, exp.Schema) else None
-    if schema is None:
-        raise ValueError("not a create table statement with columns")
-    columns: dict[str, str] = {}
-    for column in schema.expressions:
-        if isinstance(column, exp.ColumnDef) and column.kind is not None:
-            columns[column.name] = column.kind.sql(dialect="bigquery")
-    return columns

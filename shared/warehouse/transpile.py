@@ -5,6 +5,7 @@ answer where the engines' rules differ (tests/unit/test_transpile_rewrites.py sh
 rewrite that depends on an operand's type reads the BigQuery type bigquery_types infers. Where a type stays
 unknown (a table this project does not declare), a rewrite either emits an expression that branches on DuckDB's
 run-time `typeof`, or, where the result type itself would have to change, keeps DuckDB's behaviour.
+rewrites_catalog maps BigQuery's INFORMATION_SCHEMA views onto DuckDB's catalog.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlglot import exp
 from sqlglot.errors import ErrorLevel
 
 from shared.warehouse.bigquery_types import annotate
+from shared.warehouse.rewrites_catalog import information_schema
 from shared.warehouse.rewrites_numbers import (
     aggregate_type,
     canonical_cast,
@@ -73,6 +75,7 @@ _RULES: dict[type[exp.Expr], tuple[Rule, ...]] = {
     exp.DPipe: (concat_text,),
     exp.Substring: (substr_start,),
     exp.Unnest: (unnest_offset,),
+    exp.Table: (information_schema,),
 }
 
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -183,3 +186,27 @@ def test_the_cli_prints_where_it_serves_and_stops_after_its_ttl(capsys: pytest.C
     assert re.search(r"^http +http://127\.0\.0\.1:\d+$", out, re.MULTILINE)
     assert re.search(r"^https +https://127\.0\.0\.1:\d+$", out, re.MULTILINE)
     assert re.search(r"^ca_file +\S+\.pem$", out, re.MULTILINE) and "stopped after 0 requests" in out
+
+
+def test_the_cli_removes_its_temporary_ca_when_terminated_by_sigterm() -> None:
+    command = [sys.executable, "-m", "sandbox", "--seed", "3"]
+    with subprocess.Popen(command, cwd=Path(__file__).resolve().parents[2], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True) as process:
+        try:
+            assert process.stdout is not None
+            lines = []
+            for line in process.stdout:
+                lines.append(line)
+                if line.startswith("ready in"):
+                    break
+            ca_file = next(Path(line.split()[1]) for line in lines if line.startswith("ca_file"))
+            assert ca_file.is_file()
+
+            process.send_signal(signal.SIGTERM)
+            out, err = process.communicate(timeout=10)
+        finally:
+            process.kill()
+
+    assert process.returncode == 0, err
+    assert "stopped after 0 requests" in out
+    assert not ca_file.parent.exists()

@@ -3,85 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 from decimal import Decimal
-from typing import Any
+from pathlib import Path
 
 import pytest
+import sqlglot
 from google.cloud import bigquery
+from sqlglot import exp
 
-from shared.warehouse import Typed, connect
+from shared import sqlfiles
+from shared.warehouse import Typed, connect, ddl_text
 from shared.warehouse.bigquery_backend import BigQueryWarehouse, qualify_tables
+from tests.unit.fake_bigquery import SCHEMAS, FakeClient
 from tools.sqlcheck.recording import record_unit_statement
-
-SCHEMAS = {
-    "sf_accounts": [bigquery.SchemaField("account_id", "STRING"), bigquery.SchemaField("account_name", "STRING"),
-                    bigquery.SchemaField("annual_revenue", "NUMERIC"),
-                    bigquery.SchemaField("system_modstamp", "TIMESTAMP")],
-    "dialpad_calls": [bigquery.SchemaField("call_id", "STRING"),
-                      bigquery.SchemaField("embedding", "FLOAT64", mode="REPEATED")],
-}
-
-
-def information_schema_type(field: bigquery.SchemaField) -> str:
-    return f"ARRAY<{field.field_type}>" if field.mode == "REPEATED" else field.field_type
-
-
-class FakeJob:
-    def __init__(self, rows: list[dict[str, Any]] | None = None, affected: int | None = None,
-                 failure: Exception | None = None) -> None:
-        self.rows = rows or []
-        self.num_dml_affected_rows = affected
-        self.failure = failure
-
-    def result(self) -> list[Any]:
-        if self.failure is not None:
-            raise self.failure
-        return [bigquery.Row(tuple(r.values()), {k: i for i, k in enumerate(r)}) for r in self.rows]
-
-
-class FakeClient:
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, Any]] = []
-        self.failures: list[Exception] = []
-        """Errors the next query jobs fail with, in order (the column lookups aside)."""
-
-    def query(self, sql: str, job_config: bigquery.QueryJobConfig) -> FakeJob:
-        self.calls.append(("query", (sql, job_config)))
-        record_unit_statement(sql, job_config)
-        if "INFORMATION_SCHEMA.COLUMNS" in sql:
-            table = next(p.value for p in job_config.query_parameters if p.name == "t")
-            return FakeJob([{"column_name": f.name, "data_type": information_schema_type(f)}
-                            for f in SCHEMAS.get(table, [])])
-        failure = self.failures.pop(0) if self.failures else None
-        return FakeJob(affected=2 if sql.startswith("merge") else None, failure=failure)
-
-    def get_table(self, ref: str) -> bigquery.Table:
-        self.calls.append(("get_table", ref))
-        return bigquery.Table(ref, schema=SCHEMAS[ref.rsplit(".", 1)[1]])
-
-    def create_table(self, table: bigquery.Table) -> bigquery.Table:
-        self.calls.append(("create_table", table))
-        return table
-
-    def load_table_from_file(self, fh: io.BytesIO, destination: bigquery.Table,
-                             job_config: bigquery.LoadJobConfig) -> FakeJob:
-        self.calls.append(("load", (fh.read().decode(), destination, job_config)))
-        return FakeJob()
-
-    def delete_table(self, ref: str, not_found_ok: bool = False) -> None:
-        self.calls.append(("delete_table", (ref, not_found_ok)))
-
-    def insert_rows_json(self, *args: Any, **kwargs: Any) -> None:
-        raise AssertionError("streaming inserts must never be used")
-
-    insert_rows = insert_rows_json
 
 
 @pytest.fixture
 def fake() -> FakeClient:
-    return FakeClient()
+    return FakeClient(on_query=record_unit_statement)
 
 
 @pytest.fixture
@@ -145,11 +85,67 @@ def test_sql_files_are_read_from_the_sql_folder(wh: BigQueryWarehouse, fake: Fak
 
 def test_views_are_created_with_qualified_table_names() -> None:
     sql = qualify_tables("create or replace view v_x as with a as (select * from etl_runs) "
-                         "select * from a join sync_state using (run_id)", "proj-1", "sales_intel")
-    assert "`proj-1`.sales_intel.v_x" in sql
-    assert "FROM `proj-1`.sales_intel.etl_runs" in sql
-    assert "JOIN `proj-1`.sales_intel.sync_state" in sql
-    assert "FROM a" in sql
+                         "select * from a join sync_state using (run_id) -- from etl_runs\n"
+                         "where 'from etl_runs' != '' and exists (select 1 from other.etl_runs)",
+                         "proj-1", "sales_intel")
+    assert sql == ("create or replace view `proj-1`.sales_intel.v_x as with a as "
+                   "(select * from `proj-1`.sales_intel.etl_runs) select * from a join "
+                   "`proj-1`.sales_intel.sync_state using (run_id) -- from etl_runs\n"
+                   "where 'from etl_runs' != '' and exists (select 1 from other.etl_runs)")
+
+
+def _table_refs(sql: str) -> list[tuple[str, str, str]]:
+    tree = sqlglot.parse_one(sql, read="bigquery")
+    return sorted((t.catalog, t.db, t.name) for t in tree.find_all(exp.Table))
+
+
+@pytest.mark.parametrize("view", sqlfiles.view_files(), ids=lambda p: p.stem)
+def test_every_view_file_is_qualified_as_a_sql_parser_would(view: Path) -> None:
+    ddl = view.read_text()
+    qualified = _table_refs(qualify_tables(ddl, "proj-1", "sales_intel"))
+    tree = sqlglot.parse_one(ddl, read="bigquery")
+    ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
+    expected = sorted(("proj-1", "sales_intel", t.name) if t.name not in ctes else ("", "", t.name)
+                      for t in tree.find_all(exp.Table))
+    assert qualified == expected
+
+
+@pytest.mark.parametrize("spec", sqlfiles.table_files().values(), ids=lambda s: s.name)
+def test_every_table_files_columns_are_read_as_a_sql_parser_reads_them(spec: sqlfiles.TableFile) -> None:
+    tree = sqlglot.parse_one(spec.ddl, read="bigquery")
+    parsed = {c.name: c.kind.sql(dialect="bigquery") for c in tree.find_all(exp.ColumnDef) if c.kind is not None
+              and c.parent is tree.this}
+    read = ddl_text.declared_columns(spec.ddl)
+    assert list(read.items()) == list(parsed.items())
+
+
+def test_ensure_schema_sends_table_ddl_missing_columns_and_qualified_views(
+        wh: BigQueryWarehouse, fake: FakeClient) -> None:
+    changes = wh.ensure_schema()
+    sent = fake.queries()
+    missing = [spec for name, spec in sqlfiles.table_files().items() if name not in SCHEMAS]
+    assert [s for s in sent if "create table if not exists" in s] == [spec.ddl for spec in missing]
+    assert "alter table sf_accounts add column industry STRING" in sent
+    assert not [s for s in sent if s.startswith("alter table sf_accounts add column account_id ")]
+    assert "alter table dialpad_calls add column direction STRING" in sent
+    views = [s for s in sent if "create or replace view" in s]
+    assert len(views) == len(sqlfiles.view_files())
+    etl_runs = next(s for s in views if "create or replace view `proj-1`.sales_intel.etl_runs as" in s)
+    assert "from `proj-1`.sales_intel.etl_run_log" in etl_runs and "from etl_run_log" not in etl_runs
+    assert f"created table {missing[0].name}" in changes and "added sf_accounts.industry" in changes
+    assert "created view etl_runs" in changes and "created view v_etl_status" in changes
+
+
+def test_ensure_schema_replaces_only_views_whose_sql_changed(wh: BigQueryWarehouse, fake: FakeClient) -> None:
+    wh.ensure_schema()
+    fake.views["v_etl_status"] = "select 1 as stale"
+    fake.calls.clear()
+
+    changes = wh.ensure_schema()
+
+    assert [c for c in changes if "view" in c] == ["replaced view v_etl_status (its SQL changed)"]
+    views = [s for s in fake.queries() if "create or replace view" in s]
+    assert len(views) == 1 and "`proj-1`.sales_intel.v_etl_status" in views[0]
 
 
 def test_vector_search_uses_vector_search_with_cosine(wh: BigQueryWarehouse, fake: FakeClient) -> None:

@@ -8,7 +8,10 @@ import logging
 from collections.abc import Iterator
 
 import pytest
+import requests
 
+from sandbox.server import Sandbox
+from sandbox.world import build_world
 from shared import log as shared_log
 from shared.secrets import Secret, SecretCache
 from shared.settings import CommonSettings
@@ -91,3 +94,41 @@ def test_secret_manager_reference_is_resolved_cached_and_rotated_after_ttl(strea
 def test_malformed_secret_references_are_rejected() -> None:
     with pytest.raises(ValueError, match="secretmanager://projects/P/secrets/NAME"):
         Secret("secretmanager://cursor-admin-key")
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox(build_world(seed=7, scale=1)) as running:
+        yield running
+
+
+def test_a_newline_terminated_secret_from_the_environment_is_sent_without_it(
+        monkeypatch: pytest.MonkeyPatch, sandbox: Sandbox, stream: io.StringIO) -> None:
+    monkeypatch.setenv("ANTHROPIC_ADMIN_KEY", FAKE_KEY + "\r\n")
+    key = KeyedSettings.load().anthropic_admin_key
+
+    answer = sandbox.session().get(sandbox.http_url + "/_sandbox/health", headers={"x-api-key": key.get()},
+                                   timeout=10)
+
+    assert answer.status_code == 200
+    assert sandbox.log.all()[-1].header("x-api-key") == FAKE_KEY
+    logging.getLogger("t").warning("sent %r", key.get())
+    assert FAKE_KEY not in stream.getvalue()
+
+
+def test_a_newline_terminated_secret_manager_version_resolves_without_it(stream: io.StringIO) -> None:
+    versions = {"projects/p/secrets/cursor-admin-key/versions/3": "key_FAKE_v3\n"}
+    secret = Secret("secretmanager://projects/p/secrets/cursor-admin-key/versions/3\n",
+                    SecretCache(versions.__getitem__, ttl_seconds=300))
+
+    assert secret.get() == "key_FAKE_v3"
+    assert requests.Request("GET", "http://127.0.0.1/", headers={"Authorization": f"Bearer {secret.get()}"}
+                            ).prepare().headers["Authorization"] == "Bearer key_FAKE_v3"
+    logging.getLogger("t").warning("resolved %s", secret.get())
+    assert "key_FAKE_v3" not in stream.getvalue()
+
+
+def test_an_empty_secret_manager_version_is_an_error_that_names_the_version() -> None:
+    secret = Secret("secretmanager://projects/p/secrets/dialpad-api-key", SecretCache(lambda _: " \n"))
+    with pytest.raises(ValueError, match="projects/p/secrets/dialpad-api-key/versions/latest is empty"):
+        secret.get()

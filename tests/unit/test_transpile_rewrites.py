@@ -4,6 +4,7 @@ transpiled statement, and both must equal the expected value and type."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -232,5 +233,27 @@ def test_casting_a_parameter_of_unknown_type_to_string_does_not_evaluate_the_oth
         assert warehouse.query("select cast(@p as string) as v", {"p": "probe"}) == [{"v": "probe"}]
         assert warehouse.query(sql, {"p": 10000.0}) == [{"v": "10000", "i": 10000}]
         assert warehouse.query("select cast(@p as numeric) as n", {"p": "1.5"})[0]["n"] == Decimal("1.5")
+    finally:
+        warehouse.close()
+
+
+def test_information_schema_reads_duckdbs_catalog_and_leaves_like_named_tables_alone() -> None:
+    """`INFORMATION_SCHEMA.COLUMNS` is one quoted identifier to sqlglot; the rewrite reads DuckDB's catalog instead
+    (tests/unit/test_information_schema.py checks the answers), while tables, CTEs and columns merely named
+    `tables`, `columns` or `information_schema` stay what they are."""
+    from shared.warehouse.transpile import to_duckdb
+
+    for sql in ("select column_name from INFORMATION_SCHEMA.COLUMNS",
+                "select column_name from `ds.INFORMATION_SCHEMA.COLUMNS` as c",
+                "select c.column_name from ds.information_schema.columns c"):
+        text = to_duckdb(sql)[0][0]
+        assert re.search(r'FROM information_schema\."?columns"? WHERE', text), text
+        assert not re.search(r'"[^"]*INFORMATION_SCHEMA\.COLUMNS"\.|FROM "[^"]*INFORMATION_SCHEMA', text), text
+    warehouse = DuckDBWarehouse(":memory:")
+    try:
+        warehouse.execute_script("create table columns (information_schema string)")
+        warehouse.execute_script("insert into columns values ('kept')")
+        assert warehouse.query("with tables as (select information_schema from columns) select * from tables") \
+            == [{"information_schema": "kept"}]
     finally:
         warehouse.close()

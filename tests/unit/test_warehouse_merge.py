@@ -74,7 +74,7 @@ def test_empty_batches_write_nothing(warehouse: Warehouse) -> None:
 
 
 def test_ensure_schema_is_idempotent_and_adds_new_columns(warehouse: Warehouse) -> None:
-    assert all(change.startswith("view ") for change in warehouse.ensure_schema())
+    assert warehouse.ensure_schema() == []  # the fixture applied it already: nothing changes
     warehouse.query("alter table sf_users drop column phone_e164")
     assert "added sf_users.phone_e164" in warehouse.ensure_schema()
     assert "phone_e164" in warehouse.column_types("sf_users")

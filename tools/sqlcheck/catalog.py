@@ -80,7 +80,7 @@ class Catalog:
 
 
 def _information_schema(catalog_pb2: Any) -> Any:
-    """`INFORMATION_SCHEMA.COLUMNS` with the columns the BigQuery backend reads."""
+    """`INFORMATION_SCHEMA.COLUMNS` and `.VIEWS` with the columns the BigQuery backend reads."""
     from tools.sqlcheck.types import scalar_type
 
     schema = catalog_pb2.SimpleCatalogProto(name="INFORMATION_SCHEMA")
@@ -88,6 +88,10 @@ def _information_schema(catalog_pb2: Any) -> Any:
     for column in ("table_catalog", "table_schema", "table_name", "column_name", "is_nullable", "data_type"):
         table.column.add(name=column, type=scalar_type("STRING"))
     table.column.add(name="ordinal_position", type=scalar_type("INT64"))
+    views = schema.table.add(name="VIEWS")
+    for column in ("table_catalog", "table_schema", "table_name", "view_definition", "check_option",
+                   "use_standard_sql"):
+        views.column.add(name=column, type=scalar_type("STRING"))
     return schema
 
 

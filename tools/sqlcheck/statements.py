@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shared import sqlfiles
-from shared.warehouse import merge_sql
+from shared.warehouse import ddl_text, merge_sql
 from tools.sqlcheck.recording import RecordingClient
 
 ROOT = sqlfiles.SQL_DIR.parent
@@ -48,7 +48,7 @@ def sql_files() -> Iterator[Statement]:
 def composed() -> Iterator[Statement]:
     """The MERGE for every table with all its columns, and ensure_schema's add-column for every column."""
     for spec in sqlfiles.table_files().values():
-        types = merge_sql.declared_columns(spec.ddl)
+        types = ddl_text.declared_columns(spec.ddl)
         stage = f"_stage_{spec.name}_check"
         yield Statement(f"merge_sql.build({spec.name})",
                         merge_sql.build(spec.name, stage, list(types), spec.key, types), stage_of=spec.name)
