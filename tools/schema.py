@@ -7,13 +7,21 @@ import sys
 
 from shared.settings import CommonSettings
 from shared.warehouse import connect
+from tools.sql import one_line
 
 
 def main() -> int:
-    settings = CommonSettings.load()
-    warehouse = connect(settings.warehouse)
+    try:
+        settings = CommonSettings.load()
+        warehouse = connect(settings.warehouse)
+    except Exception as exc:
+        print(f"error: {one_line(exc)}", file=sys.stderr)
+        return 1
     try:
         changes = warehouse.ensure_schema()
+    except Exception as exc:
+        print(f"error: {one_line(exc)}", file=sys.stderr)
+        return 1
     finally:
         warehouse.close()
     for change in changes:

@@ -135,3 +135,9 @@ def test_now_is_pinned_on_both_engines() -> None:
     now = dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.UTC)
     assert differential.pin_now("select current_timestamp(), CURRENT_DATE( )", now) == \
         "select timestamp '2026-12-01 08:00:00+00', date '2026-12-01'"
+
+
+@pytest.mark.parametrize("view", ["TABLES", "COLUMNS", "VIEWS"])
+def test_information_schema_views_analysts_query_are_known(project_catalog: Catalog, view: str) -> None:
+    sql = f"select table_name from INFORMATION_SCHEMA.{view} where table_schema = 'sales_intel'"
+    assert analyze.analyze_all(project_catalog, [statements.Statement("x", sql)]) == (1, [])

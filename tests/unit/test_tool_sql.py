@@ -168,6 +168,15 @@ def test_a_locked_warehouse_is_one_line_naming_the_holder(held_warehouse: tuple[
                      "first, or use another WAREHOUSE file"]
 
 
+def test_make_schema_on_a_locked_warehouse_is_one_line(held_warehouse: tuple[Path, int]) -> None:
+    path, pid = held_warehouse
+    done = make("schema", f"WAREHOUSE=duckdb:///{path}")
+    assert done.returncode != 0
+    lines = [line for line in done.stderr.splitlines() if not line.startswith("make: ***")]
+    assert lines == [f"error: warehouse {path} is locked by another process (pid {pid}): stop `make serve` "
+                     "first, or use another WAREHOUSE file"]
+
+
 def test_missing_bigquery_credentials_say_how_to_authenticate_in_one_line(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     for name in ("GOOGLE_APPLICATION_CREDENTIALS", "CLOUDSDK_CONFIG", "GOOGLE_CLOUD_PROJECT"):

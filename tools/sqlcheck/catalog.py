@@ -80,10 +80,15 @@ class Catalog:
 
 
 def _information_schema(catalog_pb2: Any) -> Any:
-    """`INFORMATION_SCHEMA.COLUMNS` and `.VIEWS` with the columns the BigQuery backend reads."""
+    """`INFORMATION_SCHEMA.TABLES`, `.COLUMNS` and `.VIEWS` with BigQuery's columns (those the BigQuery backend
+    and analysts read)."""
     from tools.sqlcheck.types import scalar_type
 
     schema = catalog_pb2.SimpleCatalogProto(name="INFORMATION_SCHEMA")
+    tables = schema.table.add(name="TABLES")
+    for column in ("table_catalog", "table_schema", "table_name", "table_type", "is_insertable_into", "ddl"):
+        tables.column.add(name=column, type=scalar_type("STRING"))
+    tables.column.add(name="creation_time", type=scalar_type("TIMESTAMP"))
     table = schema.table.add(name="COLUMNS")
     for column in ("table_catalog", "table_schema", "table_name", "column_name", "is_nullable", "data_type"):
         table.column.add(name=column, type=scalar_type("STRING"))
