@@ -4,6 +4,9 @@ and the per-key rate limits it enforces.
 Dialpad's official examples serialise int64 values (ids, epoch-ms timestamps) as JSON strings; clients
 must accept numbers too, so a deterministic quarter of the calls (call_id divisible by 4) is rendered with
 numeric int64 values.
+
+Tests serve malformed records through `DialpadFake.wire_overrides` (fields replaced in a call's rendered record,
+or left out with ABSENT), applied by `render_call`.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import math
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -27,6 +30,15 @@ TRANSCRIPTS_PER_MINUTE = 1200
 COMPANY_PER_SECOND = 20
 
 
+class _Absent:
+    def __repr__(self) -> str:
+        return "ABSENT"
+
+
+ABSENT = _Absent()
+"""A `wire_overrides` value: the field is left out of the record."""
+
+
 def epoch_ms(moment: datetime) -> int:
     return round(moment.timestamp() * 1000)
 
@@ -39,8 +51,9 @@ def _int64(call: Call) -> Callable[[str | int], str | int]:
     return (lambda value: int(value)) if numeric_int64(call) else (lambda value: str(value))
 
 
-def render_call(call: Call) -> dict[str, Any]:
-    """One call as GET /api/v2/call lists it (durations in milliseconds, as doubles)."""
+def render_call(call: Call, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """One call as GET /api/v2/call lists it (durations in milliseconds, as doubles), with `overrides` (a
+    test's malformed fields) applied last."""
     i64 = _int64(call)
     started, ended = epoch_ms(call.date_started), epoch_ms(call.date_ended)
     connected = epoch_ms(call.date_connected) if call.date_connected else None
@@ -64,6 +77,11 @@ def render_call(call: Call) -> dict[str, Any]:
             "id": i64(call.call_id), "recording_type": "callrecording", "start_time": i64(connected),
             "duration": ended - connected, "url": f"https://dialpad.com/r/{call.call_id}",
         }]
+    for name, value in (overrides or {}).items():
+        if value is ABSENT:
+            body.pop(name, None)
+        else:
+            body[name] = value
     return body
 
 

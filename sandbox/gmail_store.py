@@ -5,7 +5,9 @@ History ids grow with every change, in uneven steps; `history.list` is answered 
 and `expire_history` makes older start ids answer 404 as Gmail does once its history is gone.
 Test helpers: `add_message`, `delete_message`, `change_labels`, `expire_history`, `expire_page_tokens`,
 `fail_next` (part-level errors inside batches) and the `quota` ledger (budget, window, peak units/s as the
-fake saw them).
+fake saw them). `concurrent_per_user` is how many parts of one batch request the fake serves per user; the
+parts beyond it answer 429 "Too many concurrent requests for user", as Gmail does (its guide: batches larger
+than 50 are not recommended).
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ from sandbox.world import World
 from sandbox.world_models import Email
 
 UNITS = {"messages.get": 5, "messages.list": 5, "history.list": 2, "getProfile": 1}
+CONCURRENT_PER_USER = 50
+"""Default of `GmailStore.concurrent_per_user`. Gmail does not publish its per-user concurrency limit; 50 is
+the batch size its guide still recommends, so a batch of 100 for one user has its last 50 parts refused."""
 HISTORY_KINDS = ("messageAdded", "messageDeleted", "labelAdded", "labelRemoved")
 
 
@@ -182,6 +187,10 @@ class GmailStore:
     quota: QuotaLedger = field(default_factory=QuotaLedger)
     mailboxes: dict[str, Mailbox] = field(default_factory=dict)
     part_faults: dict[str, list[PartFault]] = field(default_factory=dict)
+    concurrent_per_user: int | None = CONCURRENT_PER_USER
+    """Parts of one batch request served per user (None: no limit); `reset` restores the default."""
+    concurrency_refused: dict[str, int] = field(default_factory=dict)
+    """Batch parts refused for being over `concurrent_per_user`, per user."""
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     def __post_init__(self) -> None:
@@ -197,6 +206,8 @@ class GmailStore:
             self.mailboxes = {a: Mailbox(a, emails, self.world.seed) for a, emails in by_mailbox.items()}
             self.part_faults.clear()
             self.quota.reset()
+            self.concurrent_per_user = CONCURRENT_PER_USER
+            self.concurrency_refused.clear()
 
     def mailbox(self, address: str) -> Mailbox | None:
         return self.mailboxes.get(address.lower())
@@ -277,6 +288,16 @@ class GmailStore:
         with self.lock:
             fault = PartFault(status, reason, count, retry_after, skip)
             self.part_faults.setdefault(mailbox.lower(), []).append(fault)
+
+    def admit_part(self, mailbox: str, parts_so_far: int) -> bool:
+        """Whether a batch part is served when the batch already holds `parts_so_far` parts for this user
+        (refusals are counted)."""
+        limit = self.concurrent_per_user
+        if limit is None or parts_so_far < limit:
+            return True
+        with self.lock:
+            self.concurrency_refused[mailbox] = self.concurrency_refused.get(mailbox, 0) + 1
+        return False
 
     def take_part_fault(self, mailbox: str) -> PartFault | None:
         with self.lock:

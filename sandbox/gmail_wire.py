@@ -47,6 +47,11 @@ def quota_error(status: int, retry_after: float) -> ApiReply:
     return google_error(429, "User-rate limit exceeded.", "rateLimitExceeded", retry_after=retry_after)
 
 
+def concurrency_error() -> ApiReply:
+    """What Gmail answers a batch part beyond the per-user concurrency limit (no Retry-After)."""
+    return google_error(429, "Too many concurrent requests for user", "rateLimitExceeded")
+
+
 def _b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).decode("ascii")
 

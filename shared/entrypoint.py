@@ -1,10 +1,13 @@
 """The HTTP entry point every `functions/<job>/main.py` delegates to.
 
-Order matters: the body is parsed and validated before anything touches the warehouse, so a bad
-request (HTTP 400) writes nothing. A valid request opens a run in `etl_runs`, calls the job with its
-context, closes the run and answers `{"run_id", "status", "counts", "errors", "pending"}`: 200 for success or
-partial, 500 for failed so that Cloud Scheduler's retry policy applies. `pending` lists the scopes that stopped
-at the time budget (the clock starts when the request arrives) and resume from their checkpoint next run.
+Order matters: the request is checked before anything touches the warehouse, so a refused request writes
+nothing and always gets a JSON answer: 404 for any path but `/`, 405 (`Allow: POST`) for any method but POST,
+413 for a body over MAX_BODY_BYTES, 400 for a body that cannot be parsed or validated (whatever the exception).
+A valid request opens a run in `etl_runs`, calls the job with its context, closes the run and answers
+`{"run_id", "status", "counts", "errors", "pending"}`: 200 for success or partial, 500 for failed so that Cloud
+Scheduler's retry policy applies. `counts` has the keys the job's spec declares, 0 for those it did not report.
+`pending` lists the scopes that stopped at the time budget (the clock starts when the request arrives) and resume
+from their checkpoint next run.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ log = get_logger(__name__)
 P = TypeVar("P", bound=BaseModel)
 S = TypeVar("S", bound=CommonSettings)
 Answer = tuple[str, int, dict[str, str]]
+MAX_BODY_BYTES = 64 * 1024
+"""The largest request body read; the largest legitimate one is well under 1 KiB."""
 
 
 class JobParams(BaseModel):
@@ -59,6 +64,19 @@ class JobSpec(Generic[P, S]):
     settings_model: type[S]
     run: Callable[[P, JobContext[S]], JobResult]
     make_clients: Callable[[S], Any] | None = None
+    count_keys: tuple[str, ...] = ()
+    """The keys of every answer's `counts` (each table the job writes, and its documented counters)."""
+
+    def shape_counts(self, counts: dict[str, int]) -> dict[str, int]:
+        """`counts` with every declared key (0 where missing); an undeclared key is kept, and logged as an error."""
+        if not self.count_keys:
+            return dict(counts)
+        shaped = {key: counts.get(key, 0) for key in self.count_keys}
+        undeclared = sorted(set(counts) - set(self.count_keys))
+        if undeclared:
+            log.error("counts not declared by the job spec: %s", ", ".join(undeclared))
+            shaped.update((key, counts[key]) for key in undeclared)
+        return shaped
 
 
 @dataclass
@@ -94,21 +112,51 @@ def reset_runtimes() -> None:
         _runtimes.clear()
 
 
-def _answer(body: dict[str, Any], status: int) -> Answer:
-    return json.dumps(body, default=str), status, {"Content-Type": "application/json"}
+def _answer(body: dict[str, Any], status: int, **headers: str) -> Answer:
+    return json.dumps(body, default=str), status, {"Content-Type": "application/json", **headers}
+
+
+def _refusal(error: str, status: int, **headers: str) -> Answer:
+    return _answer({"error": error, "field": None}, status, **headers)
+
+
+def route_refusal(request: Any) -> Answer | None:
+    """Only `POST /` runs the job (Cloud Functions serves the function at `/`)."""
+    if request.path != "/":
+        return _refusal("not found: the function is served at / only", 404)
+    if request.method != "POST":
+        return _refusal(f"method {request.method} not allowed: POST a JSON object to /", 405, Allow="POST")
+    return None
+
+
+def read_body(request: Any) -> bytes | Answer:
+    """The body, at most MAX_BODY_BYTES (by Content-Length, and by the bytes actually read), else the 413."""
+    too_large = _refusal(f"request body larger than {MAX_BODY_BYTES} bytes", 413)
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        return too_large
+    raw: bytes = request.stream.read(MAX_BODY_BYTES + 1)
+    return too_large if len(raw) > MAX_BODY_BYTES else raw
+
+
+def _payload(raw: bytes) -> Any | Answer:
+    if not raw.strip():
+        return {}
+    try:
+        return json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return _refusal(f"request body is not valid JSON: {exc}", 400)
+    except Exception as exc:  # RecursionError (deep nesting), ValueError (a number of thousands of digits), ...
+        log.warning("request body could not be parsed: %s: %s", type(exc).__name__, str(exc)[:200])
+        return _refusal(f"request body could not be parsed as JSON ({type(exc).__name__})", 400)
 
 
 def parse_params(raw: bytes, model: type[P]) -> P | Answer:
     """The validated params, or the 400 answer that names the offending field."""
-    if not raw.strip():
-        payload: Any = {}
-    else:
-        try:
-            payload = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            return _answer({"error": f"request body is not valid JSON: {exc}", "field": None}, 400)
+    payload = _payload(raw)
+    if isinstance(payload, tuple):
+        return payload
     if not isinstance(payload, dict):
-        return _answer({"error": "request body must be a JSON object", "field": None}, 400)
+        return _refusal("request body must be a JSON object", 400)
     try:
         return model.model_validate(payload)
     except ValidationError as exc:
@@ -116,6 +164,9 @@ def parse_params(raw: bytes, model: type[P]) -> P | Answer:
         where = ".".join(str(part) for part in first["loc"]) or None
         message = "unknown field" if first["type"] == "extra_forbidden" else first["msg"]
         return _answer({"error": f"{where}: {message}" if where else message, "field": where}, 400)
+    except Exception:
+        log.exception("request body could not be validated")
+        return _refusal("request body could not be validated", 400)
 
 
 def _trigger(headers: Any) -> str:
@@ -126,9 +177,11 @@ def handle(request: Any, spec: JobSpec[P, S]) -> Answer:
     """Serve one HTTP request for `spec` (a Flask request, as functions-framework passes it)."""
     configure_logging()
     arrived = time.monotonic()
-    parsed = parse_params(request.get_data(), spec.params_model)
+    with bind_run(function=spec.name):
+        parsed = _checked_params(request, spec.params_model)
     if not isinstance(parsed, BaseModel):
-        log.warning("rejected request: %s", json.loads(parsed[0])["error"], extra={"function": spec.name})
+        log.warning("rejected request: %s", json.loads(parsed[0])["error"],
+                    extra={"function": spec.name, "http_status": parsed[1], "method": request.method})
         return parsed
     try:
         rt = _ready_runtime(spec)
@@ -143,6 +196,11 @@ def handle(request: Any, spec: JobSpec[P, S]) -> Answer:
         return _execute(spec, parsed, JobContext(run, rt.settings, rt.warehouse, ledger, rt.clients, budget))
 
 
+def _checked_params(request: Any, model: type[P]) -> P | Answer:
+    raw = route_refusal(request) or read_body(request)
+    return raw if isinstance(raw, tuple) else parse_params(raw, model)
+
+
 def _ready_runtime(spec: JobSpec[Any, Any]) -> _Runtime:
     rt = runtime(spec)
     if spec.make_clients and rt.clients is None:
@@ -155,11 +213,12 @@ def _execute(spec: JobSpec[P, S], params: P, ctx: JobContext[S]) -> Answer:
     log.info("run started", extra={"params": params.model_dump(mode="json")})
     try:
         result = spec.run(params, ctx)
+        result.counts = spec.shape_counts(result.counts)
         status = ctx.ledger.finish(ctx.run, result)
         error = None
     except Exception as exc:
         log.exception("run failed")
-        result, error = JobResult(), f"{type(exc).__name__}: {exc}"
+        result, error = JobResult(spec.shape_counts({})), f"{type(exc).__name__}: {exc}"
         status = ctx.ledger.finish(ctx.run, result, status="failed", error_message=error)
     errors = result.errors or ({"run": error} if error else {})
     log.info("run finished", extra={"status": status, "counts": result.counts, "errors": errors,

@@ -95,15 +95,20 @@ class RateLimiter:
 
     def acquire(self, cost: float = 1.0) -> float:
         """Take `cost` tokens, sleeping until they are available. Returns the seconds waited."""
+        wait = self.reserve(cost)
+        if wait > 0:
+            self.sleep(wait)
+        return wait
+
+    def reserve(self, cost: float = 1.0) -> float:
+        """Take `cost` tokens now and return the seconds until they are paid for, without sleeping (a caller
+        pacing on several buckets sleeps once, for the longest of their waits)."""
         with self._lock:
             now = self.clock()
             self._tokens = min(self.burst, self._tokens + (now - self._updated) * self.rate)
             self._updated = now
             self._tokens -= cost
-            wait = -self._tokens / self.rate if self._tokens < 0 else 0.0
-        if wait > 0:
-            self.sleep(wait)
-        return wait
+            return -self._tokens / self.rate if self._tokens < 0 else 0.0
 
 
 class CircuitOpenError(requests.ConnectionError):

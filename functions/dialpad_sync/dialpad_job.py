@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dialpad_client import DialpadClient, DialpadError
-from dialpad_load import CALLS, CallLoader
+from dialpad_load import CALLS, LINES, SKIPPED, CallLoader
 from dialpad_progress import CallsCursor, CursorSaver, Plan
 from dialpad_records import from_epoch_ms, to_epoch_ms
 from dialpad_settings import DialpadParams, DialpadSettings
@@ -232,4 +232,5 @@ def run(params: DialpadParams, ctx: JobContext[DialpadSettings]) -> JobResult:
     return sync(params, deps)
 
 
-SPEC = JobSpec("dialpad-sync", "dialpad", DialpadParams, DialpadSettings, run, DialpadClient)
+SPEC = JobSpec("dialpad-sync", "dialpad", DialpadParams, DialpadSettings, run, DialpadClient,
+               count_keys=(CALLS, LINES, SKIPPED))

@@ -4,6 +4,11 @@ A call is written when it is new, when any field taken from Dialpad changed (`so
 its transcript is still missing from an earlier run; an unchanged call is neither written nor re-fetched, so a
 re-run writes nothing. Transcript lines are merged before their call row, so a crash between the two leaves
 the call looking unsynced and the next run redoes both.
+
+A malformed listed call (`MalformedCallError`: no id, a missing, unreadable or implausible `date_started`, another
+unreadable field) is skipped: counted under `dialpad_calls_skipped`, logged at warning level with its call_id and
+reason, and the batch goes on. It moves neither the cursor's latest call nor the window's bounds, so the
+listing still advances past it.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from dialpad_records import Row, Transcript, call_row
+from dialpad_records import MalformedCallError, Row, Transcript, call_row
 from dialpad_settings import DialpadSettings
 from dialpad_transcripts import TranscriptFetcher
 
@@ -23,7 +28,9 @@ from shared.log import get_logger
 from shared.warehouse import Warehouse
 
 log = get_logger(__name__)
-CALLS, LINES = "dialpad_calls", "dialpad_transcript_lines"
+CALLS, LINES, SKIPPED = "dialpad_calls", "dialpad_transcript_lines", "dialpad_calls_skipped"
+CLOCK_SKEW = dt.timedelta(hours=1)
+"""How far past the run's start a listed call's `date_started` may lie before it is refused as implausible."""
 VOLATILE = ("ingested_at", "_run_id")
 
 
@@ -49,13 +56,29 @@ class CallLoader:
 
     def load_batch(self, raws: Iterable[Mapping[str, Any]]) -> tuple[dt.datetime | None, dt.datetime | None, int]:
         """Load one batch of listed calls: (oldest, newest date_started in it, call rows written), all committed."""
-        rows = list({row["call_id"]: row for row in
-                     (call_row(raw, self.settings.dialpad_default_region) for raw in raws)}.values())
+        rows = self._rows(raws)
         if not rows:
             return None, None, 0
         written = self._load(rows)
         times = [row["call_time"] for row in rows]
         return min(times), max(times), written
+
+    def _rows(self, raws: Iterable[Mapping[str, Any]]) -> list[Row]:
+        """The batch's call rows, one per call_id, without the malformed calls (counted and logged)."""
+        rows: dict[str, Row] = {}
+        latest = self.now + CLOCK_SKEW
+        for raw in raws:
+            try:
+                row = call_row(raw, self.settings.dialpad_default_region, latest)
+            except MalformedCallError as bad:
+                self.result.add(SKIPPED, 1)
+                call_id = raw.get("call_id")
+                log.warning("skipped a malformed call: %s", bad, extra={
+                    "scope": "calls", "call_id": None if call_id is None else str(call_id)[:40],
+                    "reason": str(bad)})
+                continue
+            rows[row["call_id"]] = row
+        return list(rows.values())
 
     def _load(self, rows: list[Row]) -> int:
         known = {r["call_id"]: r for r in self.warehouse.query(

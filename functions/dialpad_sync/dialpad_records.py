@@ -2,6 +2,8 @@
 
 Dialpad's examples send int64 values (ids, epoch-ms times) as JSON strings; some clients and endpoints send
 numbers. Both are accepted everywhere. Durations arrive in milliseconds and are stored in seconds.
+A listed call that cannot be stored as it is (no id, no readable or plausible start, an unreadable field) raises
+`MalformedCallError`; the loader skips it with its reason.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +26,12 @@ HASHED_COLUMNS = (
 )
 """What `source_hash` covers: every column taken from the call record, so a change to any of them at the
 source makes the call "changed" (re-merged, transcript re-fetched)."""
+EARLIEST_START = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+"""A `date_started` before this (a negative or near-zero epoch) is garbage, not a call."""
+
+
+class MalformedCallError(ValueError):
+    """A listed call that cannot be stored as it is; the message is the reason."""
 
 
 def id_text(value: Any) -> str | None:
@@ -66,11 +74,33 @@ def _text(value: Any) -> str | None:
     return (value.strip() or None) if isinstance(value, str) else None
 
 
-def call_row(raw: Mapping[str, Any], region: str) -> Row:
+def _read(raw: Mapping[str, Any], name: str, parse: Callable[[Any], Any], label: str | None = None) -> Any:
+    try:
+        return parse(raw.get(name))
+    except (ValueError, TypeError, OverflowError, OSError) as exc:
+        raise MalformedCallError(f"{label or name} is unreadable: {raw.get(name)!r:.60}") from exc
+
+
+def start_time(raw: Mapping[str, Any], latest: dt.datetime | None) -> dt.datetime:
+    """`date_started`, which orders the listing and moves the cursor: present, epoch ms, and between
+    EARLIEST_START and `latest` (a call cannot start after the listing ran)."""
+    if raw.get("date_started") in (None, ""):
+        raise MalformedCallError("date_started is missing")
+    started = _read(raw, "date_started", from_epoch_ms)
+    if started < EARLIEST_START or (latest is not None and started > latest):
+        raise MalformedCallError(f"date_started is out of range: {raw.get('date_started')!r:.60}")
+    return started
+
+
+def call_row(raw: Mapping[str, Any], region: str, latest: dt.datetime | None = None) -> Row:
     """One listed call as a `dialpad_calls` row (without transcript columns), with its `source_hash`.
 
     `external_number` is always the customer's side and `internal_number` the rep's, whatever the direction;
-    `from_number` / `to_number` follow the direction (outbound: rep → customer)."""
+    `from_number` / `to_number` follow the direction (outbound: rep → customer). Raises `MalformedCallError`."""
+    call_id = _read(raw, "call_id", id_text)
+    if not call_id:
+        raise MalformedCallError("call_id is missing")
+    call_time = start_time(raw, latest)
     external_raw, internal_raw = _text(raw.get("external_number")), _text(raw.get("internal_number"))
     external, internal = to_e164(external_raw, region), to_e164(internal_raw, region)
     direction = _text(raw.get("direction"))
@@ -78,30 +108,28 @@ def call_row(raw: Mapping[str, Any], region: str) -> Row:
     target, contact = _party(raw, "target"), _party(raw, "contact")
     rep = target if target.get("type") in (None, "user") else {}
     row: Row = {
-        "call_id": id_text(raw.get("call_id")),
-        "call_time": from_epoch_ms(raw.get("date_started")),
-        "connected_at": from_epoch_ms(raw.get("date_connected")),
-        "ended_at": from_epoch_ms(raw.get("date_ended")),
+        "call_id": call_id,
+        "call_time": call_time,
+        "connected_at": _read(raw, "date_connected", from_epoch_ms),
+        "ended_at": _read(raw, "date_ended", from_epoch_ms),
         "direction": direction,
         "state": _text(raw.get("state")),
-        "duration_seconds": ms_to_seconds(raw.get("duration")),
-        "total_duration_seconds": ms_to_seconds(raw.get("total_duration")),
+        "duration_seconds": _read(raw, "duration", ms_to_seconds),
+        "total_duration_seconds": _read(raw, "total_duration", ms_to_seconds),
         "from_number": internal if outbound else external,
         "to_number": external if outbound else internal,
         "external_number": external, "internal_number": internal,
         "external_number_raw": external_raw, "internal_number_raw": internal_raw,
-        "rep_user_id": id_text(rep.get("id")),
+        "rep_user_id": _read(rep, "id", id_text, "target.id"),
         "rep_email": (_text(rep.get("email")) or "").lower() or None,
         "rep_name": _text(rep.get("name")),
-        "contact_id": id_text(contact.get("id")),
+        "contact_id": _read(contact, "id", id_text, "contact.id"),
         "contact_type": _text(contact.get("type")),
         "contact_name": _text(contact.get("name")),
         "contact_email": (_text(contact.get("email")) or "").lower() or None,
         "contact_phone": to_e164(_text(contact.get("phone")), region),
         "was_recorded": bool(raw.get("was_recorded")),
     }
-    if not row["call_id"] or row["call_time"] is None:
-        raise ValueError("a listed call lacks call_id or date_started")
     row["source_hash"] = source_hash(row)
     return row
 

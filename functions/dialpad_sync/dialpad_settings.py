@@ -9,6 +9,7 @@ import phonenumbers
 from pydantic import Field, ValidationInfo, field_validator
 
 from shared.entrypoint import JobParams
+from shared.params import IsoDateTime
 from shared.secrets import Secret
 from shared.settings import CommonSettings
 
@@ -54,20 +55,16 @@ class DialpadSettings(CommonSettings):
 
 
 class DialpadParams(JobParams):
-    """Request body. `started_after` (full syncs only) is the start of the backfill, a date or a datetime
-    (UTC unless it carries an offset); without it a full sync reaches back DIALPAD_BACKFILL_DAYS."""
+    """Request body. `started_after` (full syncs only) is the start of the backfill, an ISO date or datetime
+    string (UTC unless it carries an offset) from 2000-01-01 to now; without it a full sync reaches back
+    DIALPAD_BACKFILL_DAYS."""
 
     sync_type: Literal["incremental", "full"] = "incremental"
-    started_after: dt.datetime | None = None
+    started_after: IsoDateTime | None = None
 
     @field_validator("started_after")
     @classmethod
-    def _past_and_full_only(cls, value: dt.datetime | None, info: ValidationInfo) -> dt.datetime | None:
-        if value is None:
-            return None
-        if info.data.get("sync_type") != "full":
+    def _full_only(cls, value: dt.datetime | None, info: ValidationInfo) -> dt.datetime | None:
+        if value is not None and info.data.get("sync_type") != "full":
             raise ValueError("only allowed with sync_type 'full'")
-        value = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-        if value >= dt.datetime.now(dt.UTC):
-            raise ValueError("must be in the past")
         return value

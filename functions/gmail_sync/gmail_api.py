@@ -1,7 +1,8 @@
 """One mailbox's Gmail API: quota-paced calls, batch requests with per-part retries, and the paging schemes.
 
-Every call is paced by the mailbox's token bucket in quota units (get and list 5, history 2, profile 1), so a
-sync stays under the per-user budget instead of discovering it through 429s. Outer HTTP failures (429 with
+Every call is paced in quota units (get and list 5, history 2, profile 1) by the mailbox's token bucket and by
+the project's, which every mailbox synced in the process shares, so a sync stays under the per-user and the
+per-project budgets instead of discovering them through 429s. Outer HTTP failures (429 with
 Retry-After, 5xx, quota 403s) are retried by the shared session; inside a batch every part has its own status,
 and only the parts that failed retriably are sent again, after Retry-After or a backoff.
 """
@@ -61,12 +62,43 @@ def quota_limiter(units_per_second: float, batch_size: int, clock: Clock = time.
     return RateLimiter(units_per_second * PACE_SHARE, float(UNITS_GET * batch_size), clock, sleep)
 
 
+def project_limiter(units_per_second: float, batch_size: int, workers: int, clock: Clock = time.monotonic,
+                    sleep: Sleep = time.sleep) -> RateLimiter:
+    """The project's pacer, shared by every mailbox: refilled at PACE_SHARE of the project budget, holding one
+    full batch per mailbox synced at once."""
+    return RateLimiter(units_per_second * PACE_SHARE, float(UNITS_GET * batch_size * workers), clock, sleep)
+
+
+class QuotaPacer:
+    """A mailbox's calls debit its own bucket and the project's at once, then wait for the slower of the two
+    (thread-safe: each bucket locks its own state)."""
+
+    def __init__(self, mailbox: RateLimiter, project: RateLimiter | None = None, sleep: Sleep | None = None) -> None:
+        self.mailbox, self.project = mailbox, project
+        self.sleep = sleep or mailbox.sleep
+
+    def acquire(self, units: float) -> float:
+        wait = self.mailbox.reserve(units)
+        if self.project is not None:
+            wait = max(wait, self.project.reserve(units))
+        if wait > 0:
+            self.sleep(wait)
+        return wait
+
+
 def _retriable(error: HttpError) -> bool:
     status = error.resp.status
     if status in RETRIABLE_STATUS:
         return True
     text = error.content.decode("utf-8", "replace") if isinstance(error.content, bytes) else str(error.content)
     return status == 403 and any(reason in text for reason in RETRIABLE_403_REASONS)
+
+
+def _over_concurrency(error: HttpError) -> bool:
+    """Gmail's answer to a batch part beyond the per-user concurrency: 429 "Too many concurrent requests for
+    user" (reason rateLimitExceeded, like a quota 429, so the message tells them apart)."""
+    content = error.content if isinstance(error.content, bytes) else str(error.content).encode()
+    return error.resp.status == 429 and b"concurrent requests" in content
 
 
 def _retry_after(error: HttpError) -> float | None:
@@ -77,8 +109,8 @@ def _retry_after(error: HttpError) -> float | None:
 
 
 class MailboxApi:
-    def __init__(self, mailbox: str, service: Any, http: SessionHttp, limiter: RateLimiter, batch_uri: str,
-                 batch_size: int, policy: HttpPolicy, page_size: int = LIST_PAGE_SIZE) -> None:
+    def __init__(self, mailbox: str, service: Any, http: SessionHttp, limiter: QuotaPacer | RateLimiter,
+                 batch_uri: str, batch_size: int, policy: HttpPolicy, page_size: int = LIST_PAGE_SIZE) -> None:
         self.mailbox, self.service, self.http, self.limiter = mailbox, service, http, limiter
         self.batch_uri, self.batch_size, self.policy, self.page_size = batch_uri, batch_size, policy, page_size
         self._auth_request = AuthRequest(http.session)
@@ -118,10 +150,17 @@ class MailboxApi:
             raise
 
     def batch(self, calls: list[Call]) -> dict[str, dict[str, Any] | None]:
-        """Run the calls in one batch round trip (more only for retried parts). A 404 part maps to None."""
+        """Run the calls in one batch round trip (more only for retried parts). A 404 part maps to None.
+
+        HTTP_MAX_RETRIES bounds the retry rounds, except that a round in which Gmail served some parts and
+        refused the rest only for its per-user concurrency starts the count, and the backoff, over: a batch
+        larger than that limit drains instead of failing."""
         pending, results, attempt = list(calls), {}, 0
         while pending:
             outcome = self._send(pending)
+            errors = [error for _, error in (outcome[call.key] for call in pending)]
+            if None in errors and all(error is None or _over_concurrency(error) for error in errors):
+                attempt = 0
             failed = []
             for call in pending:
                 response, error = outcome[call.key]

@@ -1,7 +1,8 @@
 """gmail-sync: configured mailboxes → gmail_messages, gmail_participants, gmail_attachments.
 
 Mailboxes sync concurrently on a bounded pool, each with its own session (so one mailbox's failures cannot
-open the circuit breaker for the others), credentials and quota pacer. A mailbox that fails is reported in
+open the circuit breaker for the others), credentials and quota pacer; every mailbox's pacer also draws on the
+one project pacer of the process (GMAIL_PROJECT_QUOTA_UNITS_PER_SECOND). A mailbox that fails is reported in
 the run's errors with its cursor untouched; the others complete and the run is `partial`. Every mailbox
 checks the run's time budget between its pages; one that stops there is *pending* and resumes from its
 checkpoint on the next run.
@@ -16,7 +17,7 @@ from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
-from gmail_api import MailboxApi, quota_limiter
+from gmail_api import MailboxApi, QuotaPacer, project_limiter, quota_limiter
 from gmail_auth import mailbox_credentials, runtime_identity
 from gmail_flow import MailboxSync
 from gmail_settings import GmailParams, GmailSettings
@@ -42,6 +43,9 @@ class GmailClients:
         self._apis: dict[str, MailboxApi] = {}
         self._identity = identity
         self._lock = threading.Lock()
+        self.project = project_limiter(settings.gmail_project_quota_units_per_second, settings.gmail_batch_size,
+                                       settings.gmail_max_workers)
+        """The project's quota pacer, shared by every mailbox this instance syncs (one instance: max_instances 1)."""
 
     def api(self, mailbox: str) -> MailboxApi:
         with self._lock:
@@ -59,9 +63,10 @@ class GmailClients:
         base = settings.gmail_api_base_url.rstrip("/")
         service = build("gmail", "v1", http=http, static_discovery=True, cache_discovery=False,
                         client_options={"api_endpoint": f"{base}/"})
-        return MailboxApi(mailbox, service, http, quota_limiter(settings.gmail_quota_units_per_second,
-                                                                settings.gmail_batch_size),
-                          f"{base}/batch/gmail/v1", settings.gmail_batch_size, policy, settings.gmail_page_size)
+        pacer = QuotaPacer(quota_limiter(settings.gmail_quota_units_per_second, settings.gmail_batch_size),
+                           self.project)
+        return MailboxApi(mailbox, service, http, pacer, f"{base}/batch/gmail/v1", settings.gmail_batch_size,
+                          policy, settings.gmail_page_size)
 
 
 @dataclass
@@ -114,4 +119,5 @@ def run(params: GmailParams, ctx: JobContext[GmailSettings]) -> JobResult:
     return sync_mailboxes(mailboxes, params, clients, ctx.warehouse, ctx.ledger, ctx.run_id, ctx.budget)
 
 
-SPEC = JobSpec("gmail-sync", "gmail", GmailParams, GmailSettings, run, GmailClients)
+SPEC = JobSpec("gmail-sync", "gmail", GmailParams, GmailSettings, run, GmailClients, count_keys=(
+    "gmail_messages", "gmail_participants", "gmail_attachments", "gmail_messages_deleted", "history_fallbacks"))

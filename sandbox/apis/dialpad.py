@@ -10,7 +10,7 @@
   the company; over a limit → 429 with Retry-After and Dialpad's error body.
 
 Tests reach the fake's switches with `dialpad_fake(sandbox.app)` (rate-limit clock, limits on/off, list cursors
-to refuse).
+to refuse, malformed fields to serve for some calls).
 """
 
 from __future__ import annotations
@@ -76,6 +76,9 @@ class DialpadFake:
         self.refused_cursors: set[str] = set()
         """List cursors answered like an unknown one (400): Dialpad does not document how long a cursor lives,
         so tests refuse one to play a cursor that expired between two runs."""
+        self.wire_overrides: dict[str, dict[str, Any]] = {}
+        """Fields served in place of the world's for a call_id (`ABSENT`: left out), in lists and single gets:
+        a call listed in its place (by its true start) with, say, `date_started` missing or garbled."""
 
     def authenticate(self) -> Response | None:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
@@ -102,7 +105,7 @@ class DialpadFake:
         with self.state.lock:
             self.index.refresh(self.state.world.calls)
             items, last = self._page(after, before, target)
-            body: dict[str, Any] = {"items": [render_call(call) for call in items]}
+            body: dict[str, Any] = {"items": [self._render(call) for call in items]}
         if last is not None:
             body = {"cursor": encode_cursor(last), **body}
         return jsonify(body)
@@ -150,8 +153,11 @@ class DialpadFake:
         with self.state.lock:
             self.index.refresh(self.state.world.calls)
             call = self.index.by_id.get(call_id)
-            body = render_call(call) if call else None
+            body = self._render(call) if call else None
         return jsonify(body) if body else error(404, "notFound", f"Call {call_id} was not found.")
+
+    def _render(self, call: Call) -> dict[str, Any]:
+        return render_call(call, self.wire_overrides.get(call.call_id))
 
     def transcript(self, call_id: str) -> Response:
         if (over := self.limited("transcripts")) is not None:

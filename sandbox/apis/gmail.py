@@ -5,7 +5,9 @@
   `store.expire_page_tokens`); /messages/{id} (format minimal|metadata|full|raw);
   /history (startHistoryId, historyTypes, labelId, maxResults ≤ 500, pageToken; 404 once the id has expired).
 - POST /batch/gmail/v1 and /batch (where the Python client posts): multipart/mixed of `application/http`
-  calls, at most 100; every part is answered on its own (200, 404, 429 …) inside an outer 200.
+  calls, at most 100; every part is answered on its own (200, 404, 429 …) inside an outer 200. Parts beyond
+  `store.concurrent_per_user` (default 50) for one user in one batch answer 429 rateLimitExceeded "Too many
+  concurrent requests for user" and are not charged quota.
 - Quota units per call (get 5, list 5, history 2, profile 1) are charged per user, batched calls one by one;
   over the budget → 429 with Retry-After, or 403 userRateLimitExceeded (`store.quota.reject_status`).
 - Auth: `Bearer <sandbox FAKE_TOKEN>` for any mailbox, or a token from the fake token endpoint, valid for the
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections import Counter
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -34,6 +37,7 @@ from sandbox.gmail_wire import (
     ApiReply,
     BatchError,
     compose_batch,
+    concurrency_error,
     google_error,
     history_json,
     message_json,
@@ -94,22 +98,28 @@ class GmailFake:
         self.store = GmailStore(state.world)
         self.auth = GoogleAuthFake(state.world.seed, {m.lower() for m in state.world.mailboxes})
 
-    def call(self, method: str, path: str, args: MultiDict[str, str], headers: dict[str, str]) -> ApiReply:
-        """One Gmail API call, direct or from a batch: route, authorise, charge quota, answer."""
+    def call(self, method: str, path: str, args: MultiDict[str, str], headers: dict[str, str],
+             batch: Counter[str] | None = None) -> ApiReply:
+        """One Gmail API call, direct or from a batch (`batch`: the batch's parts per user so far): route,
+        authorise, check the batch's concurrency, charge quota, answer."""
         for name, pattern in _ROUTES:
             match = pattern.fullmatch(path)
             if match and method == "GET":
-                return self._authorised(name, match.groups(), args, headers)
+                return self._authorised(name, match.groups(), args, headers, batch)
         return google_error(404, "Not Found", "notFound")
 
     def _authorised(self, name: str, groups: tuple[str, ...], args: MultiDict[str, str],
-                    headers: dict[str, str]) -> ApiReply:
+                    headers: dict[str, str], batch: Counter[str] | None) -> ApiReply:
         user = self._user(groups[0], headers)
         if isinstance(user, ApiReply):
             return user
         box = self.store.mailbox(user)
         if box is None:
             return google_error(400, "Mail service not enabled", "failedPrecondition")
+        if batch is not None:
+            batch[box.address] += 1
+            if not self.store.admit_part(box.address, batch[box.address] - 1):
+                return concurrency_error()
         if name == "messages.get" and (fault := self.store.take_part_fault(box.address)):
             return google_error(fault.status, "Injected part failure", fault.reason, retry_after=fault.retry_after)
         wait = self.store.quota.charge(box.address, UNITS[name])
@@ -248,7 +258,9 @@ def blueprint(state: SandboxState) -> Blueprint:
         if len(calls) > MAX_BATCH_CALLS:
             return _reply(google_error(400, f"Too many requests in batch; at most {MAX_BATCH_CALLS}", "badRequest"))
         outer = {k.lower(): v for k, v in request.headers.items() if k.lower() == "authorization"}
-        replies = [(c.content_id, fake.call(c.method, c.path, c.query, {**outer, **c.headers})) for c in calls]
+        per_user: Counter[str] = Counter()
+        replies = [(c.content_id, fake.call(c.method, c.path, c.query, {**outer, **c.headers}, per_user))
+                   for c in calls]
         body, content_type = compose_batch(replies)
         return Response(body, 200, content_type=content_type)
 
@@ -279,10 +291,12 @@ def blueprint(state: SandboxState) -> Blueprint:
     @bp.get("/_sandbox/gmail/stats")
     def stats() -> Response:
         """The fake's own accounting, for benchmarks that run the sandbox in another process."""
-        quota = fake.store.quota
+        store, quota = fake.store, fake.store.quota
         return jsonify({"requests": len(state.log), "quota": {
             mailbox: {"units": quota.total_units(mailbox), "peak_units_per_second": quota.peak_units_per_second(
-                mailbox), "refused": quota.refused.get(mailbox, 0)} for mailbox in fake.store.mailboxes}})
+                mailbox), "refused": quota.refused.get(mailbox, 0),
+                "concurrency_refused": store.concurrency_refused.get(mailbox, 0)}
+            for mailbox in store.mailboxes}})
 
     return bp
 

@@ -42,7 +42,8 @@ class GmailHarness:
         gmail_fake(sandbox.app).store.quota.enforce = False
         url = f"duckdb:///{tmp_path / 'wh.duckdb'}"
         settings = {**settings_env(sandbox), "WAREHOUSE": url, "AUTO_SCHEMA": "false", "HTTP_BACKOFF_BASE": "0",
-                    "GMAIL_QUOTA_UNITS_PER_SECOND": "1000000", **env}
+                    "GMAIL_QUOTA_UNITS_PER_SECOND": "1000000", "GMAIL_PROJECT_QUOTA_UNITS_PER_SECOND": "100000000",
+                    **env}
         for name, value in settings.items():
             monkeypatch.setenv(name, value)
         warehouse = connect(url)

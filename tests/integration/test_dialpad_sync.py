@@ -163,8 +163,9 @@ def test_given_no_source_changes_when_run_again_then_nothing_is_written_and_tabl
     second_full = run({"sync_type": "full", "started_after": SINCE})
     incremental = run({"sync_type": "incremental"})
 
-    assert second_full == (200, {**second_full[1], "status": "success", "counts": {}, "errors": {}})
-    assert incremental[1]["counts"] == {}
+    unchanged = {"dialpad_calls": 0, "dialpad_transcript_lines": 0, "dialpad_calls_skipped": 0}
+    assert second_full == (200, {**second_full[1], "status": "success", "counts": unchanged, "errors": {}})
+    assert incremental[1]["counts"] == unchanged
     assert snapshot(wh) == before
     assert transcript_requests(dialpad) == [], "unchanged calls are not fetched again"
 

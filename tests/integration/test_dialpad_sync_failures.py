@@ -97,11 +97,11 @@ def test_given_the_list_failing_from_the_start_then_the_run_fails_with_500_and_n
 
 @pytest.mark.parametrize(("body", "field", "fragment"), [
     ({"sync_type": "weekly"}, "sync_type", "'incremental' or 'full'"),
-    ({"sync_type": "full", "started_after": "last tuesday"}, "started_after", "valid datetime"),
-    ({"sync_type": "full", "started_after": "2026-02-30"}, "started_after", "day value is outside"),
+    ({"sync_type": "full", "started_after": "last tuesday"}, "started_after", "must be an ISO date or datetime string"),
+    ({"sync_type": "full", "started_after": "2026-02-30"}, "started_after", "from 2000-01-01T00:00:00Z to now"),
     ({"sync_type": "full", "since": "2026-01-01"}, "since", "unknown field"),
     ({"started_after": "2026-01-01"}, "started_after", "only allowed with sync_type 'full'"),
-    ({"sync_type": "full", "started_after": "2999-01-01"}, "started_after", "must be in the past"),
+    ({"sync_type": "full", "started_after": "2999-01-01"}, "started_after", "from 2000-01-01T00:00:00Z to now"),
 ])
 def test_given_a_bad_body_then_400_names_the_field_and_nothing_is_called_or_written(
         dialpad: Sandbox, wh: Warehouse, body: dict[str, Any], field: str, fragment: str) -> None:

@@ -12,7 +12,7 @@ import requests
 
 from sandbox import Sandbox
 from sandbox.apis.dialpad import PAGE_SIZE, DialpadFake, dialpad_fake
-from sandbox.dialpad_wire import epoch_ms
+from sandbox.dialpad_wire import ABSENT, epoch_ms
 from sandbox.world import build_world
 from tests.conftest import FakeClock
 
@@ -172,3 +172,21 @@ def test_given_a_call_appended_to_the_world_then_the_list_serves_it(sandbox: San
     finally:
         with sandbox.state.lock:
             world.calls.pop()
+
+
+def test_given_wire_overrides_then_that_call_is_served_malformed_in_its_place_and_the_others_untouched(
+        sandbox: Sandbox) -> None:
+    calls = sorted(sandbox.world.calls, key=lambda c: c.date_started)
+    bad, other = calls[1], calls[2]
+    after, before = epoch_ms(calls[0].date_started), epoch_ms(calls[3].date_started)
+    fake(sandbox).wire_overrides[bad.call_id] = {"date_started": "abc", "call_id": ABSENT}
+    try:
+        listed = get(sandbox, "/call", started_after=after, started_before=before).json()["items"]
+        single = get(sandbox, f"/call/{bad.call_id}").json()
+    finally:
+        fake(sandbox).wire_overrides.clear()
+
+    assert len(listed) == 2 and listed[1] == single, "listed newest first, in its true place"
+    assert single["date_started"] == "abc" and "call_id" not in single
+    assert str(listed[0]["call_id"]) == other.call_id and int(listed[0]["date_started"]) == epoch_ms(
+        other.date_started)

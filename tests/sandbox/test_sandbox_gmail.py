@@ -162,6 +162,48 @@ def test_given_a_batch_over_100_calls_then_it_is_refused(running: Sandbox, gmail
     assert answer.status_code == 400
 
 
+def _batch_of_gets(running: Sandbox, gets: list[tuple[str, str]]) -> dict[str, tuple[int, Any, dict[str, str]]]:
+    """Post one batch of messages.get (mailbox, id) through the Google client: part key → (status, body,
+    part headers of an error)."""
+    gmail_service, http = service(running)
+    answers: dict[str, tuple[int, Any, dict[str, str]]] = {}
+
+    def reply(key: str, response: Any, error: Any) -> None:
+        answers[key] = (error.resp.status, json.loads(error.content), dict(error.resp)) if error else (
+            200, response, {})
+
+    batch = BatchHttpRequest(callback=reply, batch_uri=running.http_url + "/batch/gmail/v1")
+    for number, (mailbox, message_id) in enumerate(gets):
+        batch.add(gmail_service.users().messages().get(userId=mailbox, id=message_id), request_id=str(number))
+    batch.execute(http=http)
+    return answers
+
+
+def test_given_a_batch_over_the_per_user_concurrency_then_the_parts_beyond_it_answer_429_too_many_concurrent(
+        running: Sandbox, gmail: GmailFake) -> None:
+    first, second = running.world.mailboxes[:2]
+    gets = [(first, m.email.message_id) for m in gmail.store.messages_of(first)[:60]]
+    gets += [(second, m.email.message_id) for m in gmail.store.messages_of(second)[:5]]
+    assert len(gets) == 65 and gmail.store.concurrent_per_user == 50
+
+    answers = _batch_of_gets(running, gets)
+
+    statuses = [answers[str(n)][0] for n in range(65)]
+    assert statuses == [200] * 50 + [429] * 10 + [200] * 5, "the limit is per user"
+    assert answers["50"][1] == {"error": {
+        "code": 429, "message": "Too many concurrent requests for user", "status": "RESOURCE_EXHAUSTED",
+        "errors": [{"message": "Too many concurrent requests for user", "domain": "global",
+                    "reason": "rateLimitExceeded"}]}}
+    assert "retry-after" not in answers["50"][2]
+    assert gmail.store.concurrency_refused == {first: 10}
+    assert gmail.store.quota.total_units(first) == 50 * 5, "refused parts are not charged"
+
+    gmail.store.concurrent_per_user = None
+    assert {status for status, _, _ in _batch_of_gets(running, gets).values()} == {200}
+    gmail.store.reset()
+    assert gmail.store.concurrent_per_user == 50 and gmail.store.concurrency_refused == {}
+
+
 def test_given_a_user_over_the_quota_then_calls_get_429_with_retry_after_and_batches_refuse_parts(
         running: Sandbox, gmail: GmailFake) -> None:
     mailbox = running.world.mailboxes[0]

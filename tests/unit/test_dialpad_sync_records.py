@@ -14,6 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "functions" / "dial
 
 from dialpad_job import start_of_sync, windows
 from dialpad_records import (
+    MalformedCallError,
     call_row,
     from_epoch_ms,
     id_text,
@@ -114,8 +115,31 @@ def test_a_changed_field_changes_the_fingerprint() -> None:
 
 
 def test_a_call_without_id_or_start_is_rejected() -> None:
-    with pytest.raises(ValueError, match="call_id or date_started"):
+    with pytest.raises(MalformedCallError, match="call_id is missing"):
         call_row(listed_call(call_id=None), "US")
+    with pytest.raises(MalformedCallError, match="date_started is missing"):
+        call_row(listed_call(date_started=None), "US")
+
+
+@pytest.mark.parametrize(("overrides", "reason"), [
+    ({"date_started": "abc"}, "date_started is unreadable: 'abc'"),
+    ({"date_started": "nan"}, "date_started is unreadable: 'nan'"),
+    ({"date_started": 1e400}, "date_started is unreadable: inf"),
+    ({"date_started": "-1"}, "date_started is out of range: '-1'"),
+    ({"date_started": 0}, "date_started is out of range: 0"),
+    ({"date_started": "253402300800000"}, "date_started is unreadable: '253402300800000'"),
+    ({"date_started": "1767225600000"}, "date_started is out of range: '1767225600000'"),
+    ({"date_ended": "later"}, "date_ended is unreadable: 'later'"),
+    ({"duration": "long"}, "duration is unreadable: 'long'"),
+    ({"target": {"id": True, "type": "user"}}, "target.id is unreadable: True"),
+])
+def test_a_call_with_an_unreadable_or_implausible_field_is_rejected_with_its_reason(
+        overrides: dict[str, Any], reason: str) -> None:
+    latest = dt.datetime(2025, 6, 1, tzinfo=UTC)
+    with pytest.raises(MalformedCallError) as caught:
+        call_row(listed_call(**overrides), "US", latest)
+    assert str(caught.value) == reason
+    assert call_row(listed_call(), "US", latest)["call_time"] == dt.datetime(2013, 1, 1, tzinfo=UTC)
 
 
 def test_a_transcript_is_speaker_labelled_text_plus_one_row_per_line() -> None:

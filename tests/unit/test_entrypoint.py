@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
+import importlib.util
+import io
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 from functions_framework import create_app
+from pydantic import field_validator
 
-from shared import sqlfiles
+from shared import entrypoint, sqlfiles
 from shared.warehouse import connect
 
 PROBE = Path(__file__).resolve().parent.parent / "fixtures" / "probe_job" / "main.py"
@@ -132,7 +137,7 @@ def test_given_a_spent_time_budget_then_scopes_stop_after_a_batch_and_resume_nex
         (200, "success", ["alpha", "beta"], {"sync_state": 2}),
         (200, "success", ["alpha", "beta"], {"sync_state": 2}),
         (200, "success", [], {"sync_state": 2}),
-        (200, "success", [], {}),
+        (200, "success", [], {"sync_state": 0}),
     ]
     wh = connect(f"duckdb:///{db_path}")
     first = answers[0][1]["run_id"]
@@ -144,3 +149,134 @@ def test_given_a_spent_time_budget_then_scopes_stop_after_a_batch_and_resume_nex
     assert scopes[0]["error_message"] == "time budget of 0 s spent after row 1"
     assert wh.query("select scope, cursor_value from sync_state where job = 'probe' order by scope") == [
         {"scope": "alpha", "cursor_value": "3"}, {"scope": "beta", "cursor_value": "3"}]
+
+
+def assert_nothing_written(db_path: Path) -> None:
+    assert not db_path.exists() or not any(table_counts(db_path).values())
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"])
+def test_given_a_method_other_than_post_then_405_allow_post_as_json_and_nothing_is_written(
+        client: Any, db_path: Path, method: str) -> None:
+    response = client.open("/", method=method, data=b'{"count": 1}', headers={"Content-Type": "application/json"})
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "POST"
+    assert response.headers["Content-Type"] == "application/json"
+    if method != "HEAD":
+        assert response.get_json() == {"error": f"method {method} not allowed: POST a JSON object to /",
+                                       "field": None}
+    assert_nothing_written(db_path)
+
+
+@pytest.mark.parametrize(("method", "path"), [("POST", "/anything"), ("DELETE", "/anything"), ("GET", "/run/x")])
+def test_given_a_path_other_than_the_root_then_404_as_json_and_nothing_is_written(
+        client: Any, db_path: Path, method: str, path: str) -> None:
+    response = client.open(path, method=method, data=b"{}", headers={"Content-Type": "application/json"})
+    assert (response.status_code, response.get_json()) == (
+        404, {"error": "not found: the function is served at / only", "field": None})
+    assert_nothing_written(db_path)
+
+
+@pytest.mark.parametrize(("raw", "error"), [
+    (b"[" * 30_000 + b"]" * 30_000, "request body could not be parsed as JSON (RecursionError)"),
+    (b'{"count": ' + b"9" * 5000 + b"}", "request body could not be parsed as JSON (ValueError)"),
+    (b"\xff\xfe{}", None),
+])
+def test_given_a_body_the_parser_chokes_on_then_400_as_json_and_nothing_is_written(
+        client: Any, db_path: Path, raw: bytes, error: str | None) -> None:
+    response = client.post("/", data=raw, headers={"Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert response.headers["Content-Type"] == "application/json"
+    body = response.get_json()
+    assert body["field"] is None and "Traceback" not in body["error"]
+    assert body["error"] == error if error else body["error"].startswith("request body is not valid JSON")
+    assert_nothing_written(db_path)
+
+
+def test_given_a_body_over_the_limit_by_content_length_then_413_as_json_and_nothing_is_written(
+        client: Any, db_path: Path) -> None:
+    raw = b'{"count": 1}' + b" " * entrypoint.MAX_BODY_BYTES
+    response = client.post("/", data=raw, headers={"Content-Type": "application/json"})
+    assert (response.status_code, response.get_json()) == (
+        413, {"error": f"request body larger than {entrypoint.MAX_BODY_BYTES} bytes", "field": None})
+    assert_nothing_written(db_path)
+    at_limit = b'{"count": 1}'.ljust(entrypoint.MAX_BODY_BYTES)
+    assert post(client, None, raw=at_limit)[0] == 200
+    deep = client.post("/", data=b"[" * 100_000 + b"]" * 100_000, headers={"Content-Type": "application/json"})
+    assert (deep.status_code, deep.headers["Content-Type"]) == (413, "application/json")
+
+
+@dataclass
+class StreamedRequest:
+    """A request whose length is not announced (chunked): only the bytes read can tell its size."""
+
+    stream: io.BytesIO
+    path: str = "/"
+    method: str = "POST"
+    content_length: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def test_given_an_unannounced_body_over_the_limit_then_413_after_reading_at_most_one_byte_more(
+        db_path: Path) -> None:
+    stream = io.BytesIO(b'{"count": 1}' + b" " * (3 * entrypoint.MAX_BODY_BYTES))
+    text, status, headers = entrypoint.handle(StreamedRequest(stream), probe_spec())
+    assert (status, json.loads(text)["error"]) == (413, f"request body larger than {entrypoint.MAX_BODY_BYTES} bytes")
+    assert headers["Content-Type"] == "application/json"
+    assert stream.tell() == entrypoint.MAX_BODY_BYTES + 1
+    assert_nothing_written(db_path)
+
+
+class Exploding(entrypoint.JobParams):
+    when: str = "now"
+
+    @field_validator("when")
+    @classmethod
+    def _explode(cls, value: str) -> str:
+        raise OverflowError("date value out of range")
+
+
+def test_given_a_validator_that_raises_something_unexpected_then_400_as_json_and_it_is_logged(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    answer = entrypoint.parse_params(b'{"when": "later"}', Exploding)
+    assert isinstance(answer, tuple)
+    text, status, _ = answer
+    assert (status, json.loads(text)) == (400, {"error": "request body could not be validated", "field": None})
+    logged = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    assert any(line["message"] == "request body could not be validated" and "OverflowError" in line["exception"]
+               for line in logged)
+
+
+def test_given_any_outcome_then_counts_has_every_declared_key_in_the_answer_ledger_and_log(
+        client: Any, db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    answers = [post(client, {"mode": mode, "count": 1}) for mode in ("ok", "ok", "partial", "fail", "crash")]
+    assert [(status, body["status"], body["counts"]) for status, body in answers] == [
+        (200, "success", {"sync_state": 2}), (200, "success", {"sync_state": 0}),
+        (200, "partial", {"sync_state": 0}), (500, "failed", {"sync_state": 0}), (500, "failed", {"sync_state": 0})]
+    wh = connect(f"duckdb:///{db_path}")
+    stored = {row["run_id"]: json.loads(row["counts"]) for row in wh.query("select run_id, counts from etl_runs")}
+    assert [stored[body["run_id"]] for _, body in answers] == [body["counts"] for _, body in answers]
+    finished = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"run finished"' in line]
+    assert [line["counts"] for line in finished] == [body["counts"] for _, body in answers]
+
+
+def test_given_a_key_the_spec_does_not_declare_then_it_is_kept_and_logged_as_an_error(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    spec = dataclasses.replace(probe_spec(), count_keys=("sync_state", "other_table"))
+    assert spec.shape_counts({"sync_state": 3, "surprise": 1}) == {"sync_state": 3, "other_table": 0, "surprise": 1}
+    logged = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    assert any(line["severity"] == "ERROR" and "surprise" in line["message"] for line in logged)
+    assert dataclasses.replace(spec, count_keys=()).shape_counts({"x": 1}) == {"x": 1}
+
+
+def probe_spec() -> entrypoint.JobSpec[Any, Any]:
+    module_spec = importlib.util.spec_from_file_location("probe_job_main", PROBE)
+    assert module_spec and module_spec.loader
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    return module.SPEC  # type: ignore[no-any-return]
+
+
+def test_given_curls_default_form_content_type_then_the_json_body_is_still_read(client: Any) -> None:
+    response = client.post("/", data=b'{"count": 2}', headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert (response.status_code, response.get_json()["counts"]) == (200, {"sync_state": 4})
