@@ -17,9 +17,10 @@ from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
-from gmail_api import MailboxApi, QuotaPacer, project_limiter, quota_limiter
+from gmail_api import MailboxApi
 from gmail_auth import mailbox_credentials, runtime_identity
 from gmail_flow import MailboxSync
+from gmail_quota import QuotaPacer, project_limiter, quota_limiter
 from gmail_settings import GmailParams, GmailSettings
 from google.auth.credentials import Credentials
 from googleapiclient.discovery import build

@@ -17,10 +17,10 @@ from pydantic import ValidationError
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "functions" / "gmail_sync"))
 
 import gmail_auth
-from gmail_api import PACE_SHARE, UNITS_GET, QuotaPacer, project_limiter, quota_limiter
 from gmail_flow import history_changes, midnight
 from gmail_job import GmailClients
 from gmail_mime import ParsedMessage
+from gmail_quota import PACE_SHARE, UNITS_GET, QuotaPacer, project_limiter, quota_limiter
 from gmail_rows import message_row, participant_rows
 from gmail_settings import GmailParams, GmailSettings
 
