@@ -5,12 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-SYSTEM_FIELDS = ("CreatedDate", "LastModifiedDate", "SystemModstamp", "IsDeleted")
+AUDIT_FIELDS = ("CreatedDate", "CreatedById", "LastModifiedDate", "LastModifiedById", "SystemModstamp")
+SYSTEM_FIELDS = (*AUDIT_FIELDS, "IsDeleted")
+"""The system fields of a deletable object. User has no IsDeleted (users are deactivated, `IsActive`, never
+deleted) and, like EmailMessage, no OwnerId; every object has the audit fields."""
+SYSTEM_USER_ID = "005SB0000000001AAA"
+"""The integration user, who created and last changed the generated records (CreatedById, LastModifiedById)."""
 
 SF_FIELDS: dict[str, tuple[str, ...]] = {
     "User": (
         "Id", "Username", "FirstName", "LastName", "Name", "Email", "Title", "Phone", "Department",
-        "IsActive", "UserType", *SYSTEM_FIELDS,
+        "IsActive", "UserType", *AUDIT_FIELDS,
     ),
     "Account": (
         "Id", "OwnerId", "Name", "Website", "Industry", "Type", "AnnualRevenue", "NumberOfEmployees",
@@ -67,12 +72,21 @@ def sf_record(object_type: str, created: datetime, modified: datetime | None = N
     record: SfRecord = dict.fromkeys(SF_FIELDS[object_type])
     record.update(values)
     stamp = modified or created
-    record.update(CreatedDate=created, LastModifiedDate=stamp, SystemModstamp=stamp, IsDeleted=False)
+    record.update(CreatedDate=created, CreatedById=SYSTEM_USER_ID, LastModifiedDate=stamp,
+                  LastModifiedById=SYSTEM_USER_ID, SystemModstamp=stamp)
+    if "IsDeleted" in record:
+        record["IsDeleted"] = False
     return record
+
+
+def is_deleted(record: SfRecord) -> bool:
+    """In the recycle bin (soft-deleted); a User never is."""
+    return bool(record.get("IsDeleted"))
 
 RELATIONSHIP_TARGETS: dict[str, tuple[str, ...]] = {
     "Owner": ("User",), "Account": ("Account",), "Parent": ("Account",), "ConvertedAccount": ("Account",),
     "ConvertedContact": ("Contact",), "ConvertedOpportunity": ("Opportunity",), "Who": ("Contact", "Lead"),
     "What": ("Account", "Opportunity"), "RelatedTo": ("Account", "Opportunity"), "Activity": ("Task",),
+    "CreatedBy": ("User",), "LastModifiedBy": ("User",),
 }
 """Relationship name → the objects its `<name>Id` field can point at (Who and What are polymorphic)."""

@@ -96,7 +96,7 @@ class TokenSource:
 
     def _assertion(self, client_id: str) -> str:
         claims = {"iss": client_id, "sub": self.settings.salesforce_username,
-                  "aud": self.settings.salesforce_login_url.rstrip("/"),
+                  "aud": self.settings.salesforce_jwt_audience,
                   "exp": int(self.clock()) + JWT_LIFETIME_SECONDS}
         key = _secret(self.settings, "salesforce_private_key").replace("\\n", "\n")
         return jwt.encode(claims, key, algorithm="RS256")

@@ -9,6 +9,7 @@ between steps and resume the job in a later invocation.
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -96,6 +97,12 @@ class SalesforceClient:
             if not more:
                 return
             page = self.call(_next_page(page["nextRecordsUrl"], headers))
+
+    def get_deleted(self, object_type: str, start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
+        """GET sobjects/{object}/deleted/?start=&end= (simple-salesforce encodes the `+00:00` offsets as %2B):
+        `{"deletedRecords": [{"id", "deletedDate"}], "earliestDateAvailable", "latestDateCovered"}`."""
+        found = self.call(lambda sf: getattr(sf, object_type).deleted(start, end))
+        return dict(found)
 
     def create_bulk_query(self, object_type: str, soql: str) -> str:
         """Create a Bulk API 2.0 queryAll job; returns its id."""

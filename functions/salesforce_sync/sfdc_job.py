@@ -78,4 +78,5 @@ def make_clients(settings: SalesforceSettings) -> SalesforceClient:
                             settings.query_page_size)
 
 
-SPEC = JobSpec("salesforce-sync", "salesforce", SyncParams, SalesforceSettings, run, make_clients)
+SPEC = JobSpec("salesforce-sync", "salesforce", SyncParams, SalesforceSettings, run, make_clients,
+               count_keys=tuple(stream.table for stream in STREAMS))

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from typing import Literal, Self
+from urllib.parse import urlsplit
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from shared.secrets import Secret
 from shared.settings import CommonSettings
 
 AuthMode = Literal["jwt", "client_credentials", "refresh_token", "password"]
+LOGIN_AUDIENCES = ("https://login.salesforce.com", "https://test.salesforce.com")
 _REQUIRED: dict[str, tuple[str, ...]] = {
     "jwt": ("salesforce_client_id", "salesforce_username", "salesforce_private_key"),
     "client_credentials": ("salesforce_client_id", "salesforce_client_secret"),
@@ -23,6 +25,10 @@ class SalesforceSettings(CommonSettings):
         "jwt", description="OAuth flow: jwt (bearer assertion), client_credentials, refresh_token or password")
     salesforce_login_url: str = Field("https://login.salesforce.com",
                                       description="token endpoint host; https://test.salesforce.com for a sandbox")
+    salesforce_jwt_audience: str = Field(
+        "https://login.salesforce.com",
+        description="JWT bearer `aud`: https://login.salesforce.com, https://test.salesforce.com (sandbox org) or "
+                    "an Experience Cloud site URL; never the My Domain host the token request goes to")
     salesforce_instance_url: str | None = Field(
         None, description="My Domain URL; hosts the client-credentials token endpoint; instance fallback")
     salesforce_username: str | None = Field(None, description="integration user (jwt, password)")
@@ -43,6 +49,21 @@ class SalesforceSettings(CommonSettings):
     salesforce_bulk_poll_seconds: float = Field(2.0, ge=0, description="wait between Bulk job status polls")
     salesforce_bulk_timeout_seconds: float = Field(3600.0, gt=0, description="give up on a Bulk job after this")
     salesforce_rate_per_second: float = Field(20.0, gt=0, description="client-side request rate limit")
+
+    @field_validator("salesforce_jwt_audience")
+    @classmethod
+    def _audience(cls, value: str) -> str:
+        """Salesforce accepts only these audiences; a My Domain URL (`*.my.salesforce.com`) is refused."""
+        value = value.strip().rstrip("/")
+        parts = urlsplit(value)
+        if parts.scheme != "https" or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError("must be an https URL: https://login.salesforce.com, https://test.salesforce.com or "
+                             "an Experience Cloud site URL")
+        host = parts.hostname.lower()
+        if value.lower() not in LOGIN_AUDIENCES and (host.endswith(".salesforce.com") or parts.port):
+            raise ValueError(f"{value} is not a JWT audience Salesforce accepts: use https://login.salesforce.com, "
+                             "https://test.salesforce.com or an Experience Cloud site URL (not the My Domain URL)")
+        return value.lower() if value.lower() in LOGIN_AUDIENCES else value
 
     @model_validator(mode="after")
     def _credentials_for_auth(self) -> Self:

@@ -2,7 +2,8 @@
 
 A stream is data: the object, its table, (field, column) pairs with the record Id first, and an optional
 `derive` step that adds normalised columns (registrable domain, lower-case email, E.164 phone). Every object
-also has the system fields below; the cursor is SystemModstamp.
+also has the system fields below; the cursor is SystemModstamp. User is not deletable: it has no IsDeleted
+(users are deactivated, `IsActive`), so its rows hold `is_deleted = false` and it has no delete tracking.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ Row = dict[str, Any]
 Derive = Callable[[Record, Row, str], None]
 """(typed record, row being built, default phone region) → adds derived columns to the row."""
 
-SYSTEM_COLUMNS = (("CreatedDate", "created_date"), ("LastModifiedDate", "last_modified_date"),
-                  ("SystemModstamp", "system_modstamp"), ("IsDeleted", "is_deleted"))
-REQUIRED_FIELDS = ("Id", "SystemModstamp", "IsDeleted")
+AUDIT_COLUMNS = (("CreatedDate", "created_date"), ("LastModifiedDate", "last_modified_date"),
+                 ("SystemModstamp", "system_modstamp"))
+SYSTEM_COLUMNS = (*AUDIT_COLUMNS, ("IsDeleted", "is_deleted"))
 CURSOR_FIELD = "SystemModstamp"
 
 
@@ -35,23 +36,32 @@ class Stream:
     table: str
     columns: tuple[tuple[str, str], ...]
     derive: Derive = _no_derivation
+    deletable: bool = True
+    """The object has IsDeleted and getDeleted (every synced object but User)."""
 
     @property
     def fields(self) -> tuple[str, ...]:
         return tuple(name for name, _ in self.columns)
 
     @property
+    def required(self) -> tuple[str, ...]:
+        """Fields no sync of this object can do without."""
+        return ("Id", CURSOR_FIELD, "IsDeleted") if self.deletable else ("Id", CURSOR_FIELD)
+
+    @property
     def key(self) -> str:
         return self.columns[0][1]
 
 
-def _stream(object_type: str, table: str, key: str, pairs: str, derive: Derive = _no_derivation) -> Stream:
+def _stream(object_type: str, table: str, key: str, pairs: str, derive: Derive = _no_derivation,
+            deletable: bool = True) -> Stream:
     """`pairs` is "Field:column Field:column …"; Id → key and the system fields are added."""
     own: list[tuple[str, str]] = []
     for pair in pairs.split():
         name, column = pair.split(":")
         own.append((name, column))
-    return Stream(object_type, table, (("Id", key), *own, *SYSTEM_COLUMNS), derive)
+    system = SYSTEM_COLUMNS if deletable else AUDIT_COLUMNS
+    return Stream(object_type, table, (("Id", key), *own, *system), derive, deletable)
 
 
 def _email_columns(record: Record, row: Row, field: str = "Email") -> None:
@@ -123,14 +133,20 @@ STREAMS: tuple[Stream, ...] = (
             "MessageIdentifier:message_identifier ThreadIdentifier:thread_identifier"),
     _stream("User", "sf_users", "user_id",
             "Username:username FirstName:first_name LastName:last_name Name:user_name Email:email Title:title "
-            "Phone:phone Department:department IsActive:is_active UserType:user_type", _user),
+            "Phone:phone Department:department IsActive:is_active UserType:user_type", _user, deletable=False),
 )
 STREAM_BY_OBJECT = {stream.object_type: stream for stream in STREAMS}
 OBJECT_TYPES = tuple(STREAM_BY_OBJECT)
 
 
 def build_row(stream: Stream, record: Record, region: str) -> Row:
-    """The table row for one typed record: only the columns whose fields were fetched, plus derivations."""
+    """The table row for one typed record: only the columns whose fields were fetched, plus derivations.
+    `deleted_at` is the SystemModstamp of a record in the recycle bin (Salesforce stamps the delete), null for a
+    live one; a User row is never deleted."""
     row = {column: record[name] for name, column in stream.columns if name in record}
+    if not stream.deletable:
+        row["is_deleted"] = False
+    elif "IsDeleted" in record:
+        row["deleted_at"] = record.get(CURSOR_FIELD) if record["IsDeleted"] else None
     stream.derive(record, row, region)
     return row

@@ -1,5 +1,6 @@
-"""The Salesforce fake: REST query/queryAll paged by nextRecordsUrl, sObject describe, Bulk API 2.0 query jobs
-(`salesforce_bulk`) and the OAuth token endpoint (`salesforce_auth`), over the world's records.
+"""The Salesforce fake: REST query/queryAll paged by nextRecordsUrl, sObject describe, getDeleted
+(`salesforce_deleted`), Bulk API 2.0 query jobs (`salesforce_bulk`) and the OAuth token endpoint
+(`salesforce_auth`), over the world's records.
 
 Everything under /services/data needs a live bearer session: any non-empty token the org did not expire
 (`salesforce_org(state).expire_sessions()` makes issued ones answer 401 INVALID_SESSION_ID).
@@ -18,10 +19,11 @@ from flask import Blueprint, Response, jsonify, request
 
 from sandbox.apis import salesforce_auth, soql, soql_run
 from sandbox.apis.salesforce_bulk import BulkQueryApi
+from sandbox.apis.salesforce_deleted import GetDeletedApi
 from sandbox.apis.salesforce_describe import describe
 from sandbox.apis.salesforce_org import SalesforceOrg, salesforce_org
 from sandbox.state import SandboxState
-from sandbox.world_schema import OBJECT_BY_PREFIX, RELATIONSHIP_TARGETS, SF_FIELDS, SfRecord
+from sandbox.world_schema import OBJECT_BY_PREFIX, RELATIONSHIP_TARGETS, SF_FIELDS, SfRecord, is_deleted
 
 API_DAILY_LIMIT = 15_000
 DEFAULT_BATCH, MIN_BATCH, MAX_BATCH = 2000, 200, 2000
@@ -138,7 +140,7 @@ class _QueryApi:
         renderer = _Renderer(self.state, version)
         with self.state.lock:
             records = self.state.world.records(parsed.object_type)
-            visible = (r for r in records if endpoint == "queryAll" or not r["IsDeleted"])
+            visible = (r for r in records if endpoint == "queryAll" or not is_deleted(r))
             selected = soql_run.run(parsed, visible, renderer.value)
             if parsed.count:
                 return jsonify({"totalSize": len(selected), "done": True, "records": []})
@@ -189,6 +191,7 @@ def _data_blueprint(state: SandboxState, org: SalesforceOrg) -> Blueprint:
     bp.add_url_rule("/<version>/sobjects/<object_type>/describe/", view_func=_describe_view(org),
                     endpoint="describe", strict_slashes=False)
     BulkQueryApi(state, org).register(bp)
+    GetDeletedApi(state, org).register(bp)
     return bp
 
 

@@ -1,9 +1,11 @@
 """POST /services/oauth2/token: the OAuth 2.0 grants a server integration uses.
 
-JWT bearer (assertion signed by a key the org trusts), client credentials (HTTP Basic or form fields), refresh
-token, and the username-password grant (password + security token appended). Failures answer 400 with
-`{"error": "invalid_grant", "error_description": …}` (or invalid_client / unsupported_grant_type) like Salesforce.
-SOAP login is not served: password authentication goes through the OAuth password grant.
+JWT bearer (assertion signed by a key the org trusts, `aud` https://login.salesforce.com,
+https://test.salesforce.com or one of the org's Experience Cloud sites — never the host it was posted to), client
+credentials (HTTP Basic or form fields), refresh token, and the username-password grant (password + security token
+appended). Failures answer 400 with `{"error": "invalid_grant", "error_description": …}` (or invalid_client /
+unsupported_grant_type) like Salesforce. SOAP login is not served: password authentication goes through the OAuth
+password grant.
 """
 
 from __future__ import annotations
@@ -93,9 +95,11 @@ class _Grants:
         return str(claims["sub"])
 
     def verified_claims(self, assertion: str) -> dict[str, Any]:
-        audiences = [*KNOWN_AUDIENCES, f"https://{request.host}"]
+        """The audience must be login/test.salesforce.com or an Experience Cloud site of the org, whichever host
+        the request came to: Salesforce refuses the My Domain URL as `aud`."""
         with self.org.lock:
             keys = list(self.org.jwt_keys)
+            audiences = [*KNOWN_AUDIENCES, *self.org.experience_sites]
         for key in keys:
             try:
                 return dict(jwt.decode(assertion, key, algorithms=["RS256"], audience=audiences,

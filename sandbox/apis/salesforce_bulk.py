@@ -22,7 +22,7 @@ from flask import Response, jsonify, request
 from sandbox.apis import soql, soql_run
 from sandbox.apis.salesforce_org import INTEGRATION_USER_ID, BulkJob, SalesforceOrg
 from sandbox.state import SandboxState
-from sandbox.world_schema import RELATIONSHIP_TARGETS
+from sandbox.world_schema import RELATIONSHIP_TARGETS, is_deleted
 
 DEFAULT_MAX_RECORDS = 50_000
 _DELIMITERS = {"COMMA": ",", "TAB": "\t", "PIPE": "|", "SEMICOLON": ";", "CARET": "^", "BACKQUOTE": "`"}
@@ -83,7 +83,7 @@ class BulkQueryApi:
         info = self._info(job_id, operation, parsed.object_type, version, body)
         with self.state.lock:
             records = self.state.world.records(parsed.object_type)
-            visible = (r for r in records if operation == "queryAll" or not r["IsDeleted"])
+            visible = (r for r in records if operation == "queryAll" or not is_deleted(r))
             rows = [[csv_value(r.get(f)) for f in parsed.fields] for r in soql_run.run(parsed, visible)]
         with self.org.lock:
             self.org.jobs[job_id] = BulkJob(info, list(parsed.fields), rows)

@@ -1,8 +1,11 @@
 """GET /services/data/vXX.X/sobjects/{Object}/describe/: an object's fields with their Salesforce types.
 
-Types follow the standard objects (SystemModstamp is a datetime, AnnualRevenue a currency, WhoId a reference
-to Contact or Lead…). Fields the org was told to lack (`SalesforceOrg.hide_field`) are left out, as in an
-org where that field does not exist or the integration user cannot see it.
+Types follow the standard objects (SystemModstamp is a datetime, AnnualRevenue a currency, WhoId a reference to
+Contact or Lead…), and each object has the system fields its real counterpart has: Id, CreatedDate, CreatedById,
+LastModifiedDate, LastModifiedById, SystemModstamp everywhere, IsDeleted everywhere but on User (users are
+deactivated, never deleted), OwnerId except on User and EmailMessage. Fields the org was told to lack
+(`SalesforceOrg.hide_field`) are left out, as in an org where that field does not exist or the integration user
+cannot see it.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ _SOAP_TYPES = {
     "datetime": "xsd:dateTime",
 }
 _LENGTHS = {"id": 18, "reference": 18, "textarea": 32000, "url": 255, "email": 80, "phone": 40, "picklist": 255}
+_NOT_NILLABLE = ("Id", "IsDeleted", "CreatedDate", "CreatedById", "LastModifiedDate", "LastModifiedById",
+                 "SystemModstamp")
 _SPLIT_WORDS = re.compile(r"(?<=[a-z])(?=[A-Z])")
 
 
@@ -56,7 +61,7 @@ def _field(name: str) -> dict[str, Any]:
         "name": name, "label": _SPLIT_WORDS.sub(" ", name).replace(" Id", " ID"), "type": kind,
         "soapType": _SOAP_TYPES.get(kind, "xsd:string"), "length": 0 if numeric else _LENGTHS.get(kind, 255),
         "precision": 18 if numeric and kind != "int" else 0, "scale": 2 if kind == "currency" else 0,
-        "digits": 9 if kind == "int" else 0, "nillable": name not in ("Id", "IsDeleted", "SystemModstamp"),
+        "digits": 9 if kind == "int" else 0, "nillable": name not in _NOT_NILLABLE,
         "custom": False, "filterable": True, "sortable": kind != "textarea", "updateable": False,
         "referenceTo": list(RELATIONSHIP_TARGETS.get(relation or "", ())) if relation else [],
         "relationshipName": relation if relation in RELATIONSHIP_TARGETS else None,

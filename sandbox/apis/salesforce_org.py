@@ -5,6 +5,8 @@ it lacks and its Bulk API 2.0 jobs. Tests reach it with `salesforce_org(sandbox.
     org.expire_sessions()              # the next call with an issued token gets 401 INVALID_SESSION_ID
     org.hide_field("Contact", "Title")  # describe omits it and SOQL naming it fails with INVALID_FIELD
     org.trust_jwt_key(public_pem)      # the connected app's certificate, for the JWT bearer grant
+    org.hard_delete(state, "Contact", contact_id)  # gone from query/queryAll; getDeleted lists it
+    org.clock = lambda: some_utc_datetime           # "now" for getDeleted's windows and delete times
 """
 
 from __future__ import annotations
@@ -13,22 +15,27 @@ import itertools
 import secrets
 import threading
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sandbox.state import SandboxState
 from sandbox.world_context import SELLER_DOMAIN
-from sandbox.world_schema import SF_FIELDS
+from sandbox.world_schema import SF_FIELDS, SYSTEM_USER_ID
 
 ORG_ID = "00DSB0000000001EAA"
 CLIENT_ID = "3MVG9sandbox.fake.consumer.key"
 CLIENT_SECRET = "sandbox-fake-consumer-secret"
 INTEGRATION_USER = f"integration@{SELLER_DOMAIN}.sandbox"
-INTEGRATION_USER_ID = "005SB0000000001AAA"
+INTEGRATION_USER_ID = SYSTEM_USER_ID
 PASSWORD = "sandbox-fake-password"
 SECURITY_TOKEN = "sandboxFakeSecurityToken"
 REFRESH_TOKEN = "5Aep861sandbox.fake.refresh.token"
 REQUIRED_FIELDS = ("Id", "SystemModstamp", "IsDeleted")
+"""Fields an org cannot lack where the object has them (User has no IsDeleted)."""
+DELETE_LOG_RETENTION = timedelta(days=15)
+"""How far back getDeleted reaches: the delete log keeps about 15 days (less once the recycle bin is emptied)."""
 REQUEST_LIMIT_EXCEEDED = [{"message": "TotalRequests Limit exceeded.", "errorCode": "REQUEST_LIMIT_EXCEEDED"}]
 """The 403 body of an org over its daily API allocation, for `sandbox.faults.add(path, status=403, body=…)`."""
 INVALID_SESSION = [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
@@ -44,17 +51,35 @@ class BulkJob:
     polls: int = 0
 
 
+@dataclass(frozen=True)
+class DeletedRecord:
+    object_type: str
+    record_id: str
+    deleted_at: datetime
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
 @dataclass
 class SalesforceOrg:
     sessions: dict[str, str] = field(default_factory=dict)
     """Access token → username, for every session the token endpoint issued."""
     expired: set[str] = field(default_factory=set)
     jwt_keys: list[str] = field(default_factory=list)
+    experience_sites: list[str] = field(default_factory=list)
+    """Experience Cloud site URLs, accepted as a JWT `aud` beside login/test.salesforce.com."""
     hidden: dict[str, set[str]] = field(default_factory=dict)
     jobs: dict[str, BulkJob] = field(default_factory=dict)
     polls_until_complete: int = 1
     """How many status polls a bulk job answers InProgress before JobComplete."""
     refresh_tokens: set[str] = field(default_factory=lambda: {REFRESH_TOKEN})
+    delete_log: list[DeletedRecord] = field(default_factory=list)
+    """Hard deletes (records no longer in query or queryAll), as getDeleted lists them."""
+    purged_at: datetime | None = None
+    """When the delete log was last emptied (`purge_delete_log`): getDeleted reaches back no further."""
+    clock: Callable[[], datetime] = _utcnow
     lock: threading.RLock = field(default_factory=threading.RLock)
     _job_numbers: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -80,8 +105,8 @@ class SalesforceOrg:
             self.jwt_keys.append(public_key_pem)
 
     def hide_field(self, object_type: str, name: str) -> None:
-        if name in REQUIRED_FIELDS:
-            raise ValueError(f"{name} exists on every object")
+        if name in REQUIRED_FIELDS and name in SF_FIELDS[object_type]:
+            raise ValueError(f"{name} exists on every {object_type}")
         with self.lock:
             self.hidden.setdefault(object_type, set()).add(name)
 
@@ -93,6 +118,35 @@ class SalesforceOrg:
     def schema(self) -> dict[str, tuple[str, ...]]:
         """Object → the fields this org has (the world's, less hidden ones)."""
         return {object_type: self.fields(object_type) for object_type in SF_FIELDS}
+
+    def hard_delete(self, state: SandboxState, object_type: str, record_id: str,
+                    at: datetime | None = None) -> DeletedRecord:
+        """Delete a record for good (recycle bin emptied): it leaves the world, so neither query nor queryAll
+        nor a Bulk job returns it again; getDeleted lists it, with `at` (default: the clock) as deletedDate."""
+        if object_type == "User":
+            raise ValueError("users are deactivated (IsActive = false), never deleted")
+        with state.lock:
+            records = state.world.records(object_type)
+            found = next((n for n, r in enumerate(records) if r["Id"] == record_id), None)
+            if found is None:
+                raise KeyError(f"no {object_type} {record_id}")
+            del records[found]
+        entry = DeletedRecord(object_type, record_id, (at or self.clock()).astimezone(UTC))
+        with self.lock:
+            self.delete_log.append(entry)
+        return entry
+
+    def purge_delete_log(self) -> None:
+        """An administrator empties the recycle bin: getDeleted no longer reaches before now."""
+        with self.lock:
+            self.purged_at = self.clock().astimezone(UTC)
+            self.delete_log.clear()
+
+    def earliest_date_available(self) -> datetime:
+        """The oldest moment getDeleted still covers (its `earliestDateAvailable`)."""
+        with self.lock:
+            horizon = self.clock().astimezone(UTC) - DELETE_LOG_RETENTION
+            return max(horizon, self.purged_at) if self.purged_at else horizon
 
     def new_job_id(self) -> str:
         with self.lock:

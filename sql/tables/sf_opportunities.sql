@@ -19,7 +19,8 @@ create table if not exists sf_opportunities (
   created_date timestamp,
   last_modified_date timestamp,
   system_modstamp timestamp not null,
-  is_deleted bool not null,
+  is_deleted bool not null,        -- in the recycle bin, or deleted for good (getDeleted, full-sync reconciliation)
+  deleted_at timestamp,            -- when: SystemModstamp of the delete, getDeleted's deletedDate, or the reconciling run
   _synced_at timestamp not null,
   _run_id string
 )

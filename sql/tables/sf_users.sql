@@ -18,7 +18,8 @@ create table if not exists sf_users (
   created_date timestamp,
   last_modified_date timestamp,
   system_modstamp timestamp not null,
-  is_deleted bool not null,
+  is_deleted bool not null,        -- always false: users are deactivated (is_active = false), never deleted
+  deleted_at timestamp,            -- always null (kept so every sf_* table has the same bookkeeping columns)
   _synced_at timestamp not null,
   _run_id string
 )

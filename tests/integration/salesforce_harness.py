@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +20,14 @@ from sandbox.world_schema import SfRecord
 from shared import entrypoint
 from shared.warehouse import connect
 from tools.invoke import invoke
-from tools.pipeline import by_cloud_name
+from tools.pipeline import ROOT, by_cloud_name
+
+sys.path.insert(0, str(ROOT / "functions" / "salesforce_sync"))
+import sfdc_deletes
 
 ANCHOR = dt.datetime(2026, 5, 4, tzinfo=dt.UTC)
+NOW = ANCHOR + dt.timedelta(days=1)
+"""The moment both the sync's delete tracking and the fake's getDeleted take as now, until a test moves it."""
 ENTRY = by_cloud_name("salesforce-sync")
 QUERY_ALL = "/services/data/v59.0/queryAll/"
 TOKEN = "/services/oauth2/token"
@@ -39,6 +45,7 @@ class Harness:
     sandbox: Sandbox
     warehouse_url: str
     monkeypatch: pytest.MonkeyPatch
+    now: dt.datetime = field(default=NOW)
 
     @classmethod
     @contextlib.contextmanager
@@ -48,7 +55,10 @@ class Harness:
             for name, value in {**settings_env(sandbox), "WAREHOUSE": url, "HTTP_BACKOFF_BASE": "0",
                                 "SALESFORCE_BULK_POLL_SECONDS": "0"}.items():
                 monkeypatch.setenv(name, value)
-            yield cls(sandbox, url, monkeypatch)
+            harness = cls(sandbox, url, monkeypatch)
+            monkeypatch.setattr(sfdc_deletes, "utcnow", lambda: harness.now)
+            salesforce_org(sandbox.state).clock = lambda: harness.now
+            yield harness
 
     @property
     def world(self) -> World:
@@ -108,6 +118,23 @@ class Harness:
     def delete(self, object_type: str, index: int, at: dt.datetime) -> SfRecord:
         with self.sandbox.state.lock:
             return World.delete(self.world.records(object_type)[index], at)
+
+    def advance(self, **delta: float) -> dt.datetime:
+        """Move the shared clock forward (`minutes=90`, `days=2`, …); returns the new now."""
+        self.now += dt.timedelta(**delta)
+        return self.now
+
+    def hard_delete(self, object_type: str, index: int, at: dt.datetime | None = None) -> str:
+        """Delete a record for good (recycle bin emptied): queryAll no longer returns it; getDeleted lists it."""
+        with self.sandbox.state.lock:
+            record_id = str(self.world.records(object_type)[index]["Id"])
+        self.org.hard_delete(self.sandbox.state, object_type, record_id, at or self.now)
+        return record_id
+
+    def get_deleted_sent(self) -> list[tuple[str, str | None, str | None]]:
+        """(object, start, end) of every getDeleted request the sandbox received, in order."""
+        found = self.sandbox.log.matching(where=lambda r: r.path.endswith("/deleted/"))
+        return [(r.path.split("/")[-3], r.param("start"), r.param("end")) for r in found]
 
     def latest_stamp(self, object_type: str) -> dt.datetime:
         with self.sandbox.state.lock:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs
 
+import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -114,6 +115,33 @@ def test_given_jwt_bearer_auth_then_a_signed_assertion_logs_in(sf: Harness) -> N
     form = token_form(sf)
     assert form["grant_type"] == "urn:ietf:params:oauth:grant-type:jwt-bearer" and form["assertion"].count(".") == 2
     assert private not in str(sf.sandbox.log.all()[0].body)
+
+
+def test_given_a_my_domain_login_url_then_the_jwt_audience_is_still_login_salesforce_com(sf: Harness) -> None:
+    private, public = private_key()
+    sf.org.trust_jwt_key(public)
+    sf.configure(salesforce_auth="jwt", salesforce_username=org_constants.INTEGRATION_USER,
+                 salesforce_private_key=private, salesforce_login_url=sf.sandbox.https_url)
+
+    status, answer = sf.sync(object_type="User")
+
+    assert (status, answer["status"]) == (200, "success"), answer
+    claims = jwt.decode(token_form(sf)["assertion"], options={"verify_signature": False})
+    assert claims["aud"] == "https://login.salesforce.com"
+
+
+def test_given_a_sandbox_org_audience_then_the_assertion_names_it(sf: Harness) -> None:
+    private, public = private_key()
+    sf.org.trust_jwt_key(public)
+    sf.configure(salesforce_auth="jwt", salesforce_username=org_constants.INTEGRATION_USER,
+                 salesforce_private_key=private, salesforce_jwt_audience="https://test.salesforce.com/")
+
+    status, _ = sf.sync(object_type="User")
+
+    assert status == 200
+    claims = jwt.decode(token_form(sf)["assertion"], options={"verify_signature": False})
+    assert claims["aud"] == "https://test.salesforce.com"
+
 
 
 def test_given_an_untrusted_jwt_key_then_login_fails_with_invalid_grant(sf: Harness) -> None:

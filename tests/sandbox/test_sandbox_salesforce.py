@@ -141,5 +141,5 @@ def test_every_reply_counts_api_usage(sandbox: Sandbox, sf: Salesforce) -> None:
 def test_every_synced_object_is_queryable(sandbox: Sandbox, sf: Salesforce, object_type: str) -> None:
     result = sf.query_all(f"SELECT Id, CreatedDate, SystemModstamp FROM {object_type}")
 
-    live = [r for r in sandbox.world.records(object_type) if not r["IsDeleted"]]
+    live = [r for r in sandbox.world.records(object_type) if not r.get("IsDeleted")]
     assert result["totalSize"] == len(live) > 0

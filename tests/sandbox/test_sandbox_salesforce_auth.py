@@ -45,7 +45,7 @@ def post_token(sandbox: Sandbox, data: dict[str, str], **kwargs: Any) -> request
 
 
 def assertion(sandbox: Sandbox, private: str, **claims: Any) -> str:
-    payload = {"iss": org.CLIENT_ID, "sub": org.INTEGRATION_USER, "aud": sandbox.https_url,
+    payload = {"iss": org.CLIENT_ID, "sub": org.INTEGRATION_USER, "aud": "https://login.salesforce.com",
                "exp": int(time.time()) + 180, **claims}
     return jwt.encode(payload, private, algorithm="RS256")
 
@@ -103,6 +103,7 @@ def test_jwt_bearer_accepts_an_assertion_signed_by_a_trusted_key(sandbox: Sandbo
 
 @pytest.mark.parametrize(("claims", "description"), [
     ({"aud": "https://evil.example.com"}, "audience is invalid"),
+    ({"aud": "MY_DOMAIN"}, "audience is invalid"),
     ({"exp": 1_000_000}, "expired authorization code"),
     ({"sub": "nobody@example.com"}, "user hasn't approved this consumer"),
 ])
@@ -110,10 +111,25 @@ def test_jwt_bearer_refuses_bad_claims(sandbox: Sandbox, keys: tuple[str, str], 
                                        description: str) -> None:
     private, public = keys
     salesforce_org(sandbox.state).trust_jwt_key(public)
+    if claims.get("aud") == "MY_DOMAIN":  # the host the token request is posted to, as a My Domain would be
+        claims = {"aud": sandbox.https_url}
 
     reply = post_token(sandbox, {"grant_type": JWT_GRANT, "assertion": assertion(sandbox, private, **claims)})
 
-    assert reply.status_code == 400 and reply.json()["error_description"] == description
+    assert reply.status_code == 400 and reply.json() == {"error": "invalid_grant", "error_description": description}
+
+
+@pytest.mark.parametrize("audience", ["https://test.salesforce.com", "https://acme.my.site.com/partners"])
+def test_jwt_bearer_accepts_the_sandbox_login_host_and_an_experience_cloud_site(
+        sandbox: Sandbox, keys: tuple[str, str], audience: str) -> None:
+    private, public = keys
+    found = salesforce_org(sandbox.state)
+    found.trust_jwt_key(public)
+    found.experience_sites.append("https://acme.my.site.com/partners")
+
+    reply = post_token(sandbox, {"grant_type": JWT_GRANT, "assertion": assertion(sandbox, private, aud=audience)})
+
+    assert reply.status_code == 200
 
 
 def test_jwt_bearer_refuses_an_untrusted_signature(sandbox: Sandbox) -> None:

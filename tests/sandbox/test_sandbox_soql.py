@@ -56,6 +56,9 @@ def test_unparseable_queries_are_malformed(text: str) -> None:
     ("SELECT Owner.Nope FROM Account", "INVALID_FIELD"),
     ("SELECT Account.Name FROM Account", "INVALID_FIELD"),
     ("SELECT Id FROM Widget", "INVALID_TYPE"),
+    ("SELECT Id, IsDeleted FROM User", "INVALID_FIELD"),
+    ("SELECT Id FROM User WHERE IsDeleted = false", "INVALID_FIELD"),
+    ("SELECT OwnerId FROM EmailMessage", "INVALID_FIELD"),
 ])
 def test_unknown_names_are_refused_like_salesforce(text: str, code: str) -> None:
     with pytest.raises(soql.SoqlError) as failure:

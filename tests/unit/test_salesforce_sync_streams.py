@@ -12,7 +12,7 @@ import pytest
 from pydantic import ValidationError
 
 from shared import sqlfiles
-from shared.warehouse.merge_sql import declared_columns
+from shared.warehouse.ddl_text import declared_columns
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "functions" / "salesforce_sync"))
 
@@ -61,8 +61,29 @@ def test_given_each_stream_then_its_columns_exist_in_its_table_file(stream: Any)
     columns = declared_columns(table.ddl)
     assert table.key == (stream.key,)
     assert {column for _, column in stream.columns} <= set(columns)
-    assert {"_synced_at", "_run_id", "system_modstamp", "is_deleted"} <= set(columns)
-    assert stream.fields[0] == "Id" and "SystemModstamp" in stream.fields and "IsDeleted" in stream.fields
+    assert {"_synced_at", "_run_id", "system_modstamp", "is_deleted", "deleted_at"} <= set(columns)
+    assert stream.fields[0] == "Id" and set(stream.required) <= set(stream.fields)
+    assert ("IsDeleted" in stream.fields) == stream.deletable == (stream.object_type != "User")
+
+
+def test_given_a_user_when_row_built_then_it_is_never_deleted_and_asks_no_is_deleted() -> None:
+    stream = STREAM_BY_OBJECT["User"]
+    record = {"Id": "005A", "IsActive": False, "SystemModstamp": dt.datetime(2024, 1, 1, tzinfo=UTC)}
+
+    row = build_row(stream, record, "US")
+
+    assert stream.required == ("Id", "SystemModstamp") and "IsDeleted" not in stream.fields
+    assert row == {"user_id": "005A", "is_active": False, "system_modstamp": record["SystemModstamp"],
+                   "is_deleted": False}
+
+
+def test_given_a_record_in_the_recycle_bin_when_row_built_then_deleted_at_is_its_modstamp() -> None:
+    stamp = dt.datetime(2024, 1, 1, tzinfo=UTC)
+    gone = build_row(STREAM_BY_OBJECT["Task"], {"Id": "00TA", "SystemModstamp": stamp, "IsDeleted": True}, "US")
+    back = build_row(STREAM_BY_OBJECT["Task"], {"Id": "00TA", "SystemModstamp": stamp, "IsDeleted": False}, "US")
+
+    assert (gone["is_deleted"], gone["deleted_at"]) == (True, stamp)
+    assert (back["is_deleted"], back["deleted_at"]) == (False, None)
 
 
 def test_given_a_contact_when_row_built_then_email_and_phone_are_normalised_with_its_country() -> None:
@@ -73,7 +94,8 @@ def test_given_a_contact_when_row_built_then_email_and_phone_are_normalised_with
 
     assert row == {"contact_id": "003A", "email": " Ann.Lee@Acme.CO.UK ", "email_normalized": "ann.lee@acme.co.uk",
                    "email_domain": "acme.co.uk", "phone": "020 7946 0123", "phone_e164": "+442079460123",
-                   "mailing_country": "UK", "system_modstamp": record["SystemModstamp"], "is_deleted": False}
+                   "mailing_country": "UK", "system_modstamp": record["SystemModstamp"], "is_deleted": False,
+                   "deleted_at": None}
 
 
 def test_given_a_lead_without_country_when_row_built_then_the_default_region_reads_its_phone() -> None:
@@ -125,3 +147,23 @@ def test_given_settings_then_secrets_never_print(monkeypatch: pytest.MonkeyPatch
                                   salesforce_client_secret="very-secret-value")  # type: ignore[arg-type]
     assert "very-secret-value" not in repr(settings) and "very-secret-value" not in str(settings.masked())
     assert settings.query_page_size == 2000
+
+
+@pytest.mark.parametrize(("given", "kept"), [
+    (None, "https://login.salesforce.com"),
+    ("https://test.salesforce.com/", "https://test.salesforce.com"),
+    ("https://acme.my.site.com/partners", "https://acme.my.site.com/partners"),
+])
+def test_given_a_jwt_audience_setting_then_login_test_or_a_site_url_is_kept(given: str | None, kept: str) -> None:
+    extra = {} if given is None else {"salesforce_jwt_audience": given}
+    settings = SalesforceSettings(salesforce_auth="client_credentials", salesforce_client_id="fake-id",
+                                  salesforce_client_secret="fake-secret", **extra)
+    assert settings.salesforce_jwt_audience == kept
+
+
+@pytest.mark.parametrize("audience", ["http://login.salesforce.com", "https://acme.my.salesforce.com",
+                                      "https://login.salesforce.com?x=1", "login.salesforce.com"])
+def test_given_an_audience_salesforce_refuses_then_the_settings_do_not_load(audience: str) -> None:
+    with pytest.raises(ValidationError, match="salesforce_jwt_audience"):
+        SalesforceSettings(salesforce_auth="client_credentials", salesforce_client_id="fake-id",
+                           salesforce_client_secret="fake-secret", salesforce_jwt_audience=audience)
