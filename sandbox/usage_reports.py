@@ -97,7 +97,8 @@ def cost_result(rows: Iterable[UsageRow], group_by: tuple[str, ...]) -> list[dic
 
 
 def claude_code_record(day: ClaudeCodeDay, organization_id: str) -> dict[str, Any]:
-    """One actor-day of the Claude Code usage report (a subscription seat: its cost is an estimate)."""
+    """One actor-day of the Claude Code usage report, remote or local use (a subscription seat: its cost is an
+    estimate)."""
     edits, writes = day.tool_accepts // 2, day.tool_accepts // 4
     return {
         "actor": {"type": "user_actor", "email_address": day.email},
@@ -107,7 +108,7 @@ def claude_code_record(day: ClaudeCodeDay, organization_id: str) -> dict[str, An
             "pull_requests_by_claude_code": day.pull_requests,
         },
         "customer_type": "subscription", "subscription_type": "team", "terminal_type": "vscode",
-        "date": f"{day.day.isoformat()}T00:00:00Z", "organization_id": organization_id,
+        "date": f"{day.day.isoformat()}T00:00:00Z", "is_remote": day.is_remote, "organization_id": organization_id,
         "model_breakdown": [{
             "model": day.model, "estimated_cost": {"amount": day.estimated_cost_cents, "currency": "USD"},
             "tokens": {"input": day.input_tokens, "output": day.output_tokens, "cache_read": day.cache_read_tokens,

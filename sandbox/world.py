@@ -50,6 +50,7 @@ class World:
     claude_code_usage: list[ClaudeCodeDay] = field(default_factory=list)
     cursor_members: list[CursorMember] = field(default_factory=list)
     cursor_daily: list[dict[str, Any]] = field(default_factory=list)
+    cursor_events: list[dict[str, Any]] = field(default_factory=list)
     cursor_cycle_start: datetime | None = None
     key_mapping_sheet: list[list[str]] = field(default_factory=list)
     truth: Truth = field(default_factory=Truth)
@@ -122,6 +123,6 @@ def build_world(seed: int = 7, scale: int = 1, anchor: datetime | None = None) -
         email_threads=mail.threads, emails=mail.emails, calls=calls, engineers=org.engineers,
         workspaces=org.workspaces, api_keys=org.api_keys, anthropic_usage=usage.anthropic,
         claude_code_usage=usage.claude_code, cursor_members=usage.cursor_members,
-        cursor_daily=usage.cursor_daily, cursor_cycle_start=usage.cursor_cycle_start,
+        cursor_daily=usage.cursor_daily, cursor_events=usage.cursor_events, cursor_cycle_start=usage.cursor_cycle_start,
         key_mapping_sheet=org.key_mapping_sheet, truth=truth,
     )

@@ -6,6 +6,7 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sandbox.world_context import GenContext
@@ -22,6 +23,9 @@ MODEL_PRICES: dict[str, tuple[float, float, float, float, float]] = {
 WEB_SEARCH_USD_PER_REQUEST = 0.01
 _CLAUDE_CODE_MODELS = ("claude-sonnet-4-5-20250929", "claude-sonnet-4-5-20250929", "claude-opus-4-1-20250805")
 _CURSOR_MODELS = ("claude-4.5-sonnet", "gpt-5", "claude-4.1-opus", "auto", "claude-4.5-sonnet-thinking")
+CURSOR_CHARGED_KIND = "Usage-based"
+CURSOR_INCLUDED_KIND = "Included in Business"
+_DAY_MS = 86_400_000
 
 
 @dataclass(slots=True)
@@ -65,6 +69,8 @@ class ClaudeCodeDay:
     output_tokens: int
     cache_read_tokens: int
     estimated_cost_cents: int
+    is_remote: bool = False
+    """The report keeps remote (web/cloud) and local use of an actor-day as two records."""
 
 
 @dataclass(slots=True)
@@ -86,7 +92,16 @@ class Usage:
     cursor_members: list[CursorMember] = field(default_factory=list)
     cursor_daily: list[dict[str, Any]] = field(default_factory=list)
     """Rows shaped as the Cursor daily-usage-data reply (camelCase keys, `date` in epoch ms)."""
+    cursor_events: list[dict[str, Any]] = field(default_factory=list)
+    """Usage events shaped as the filtered-usage-events reply (`timestamp` a string of epoch ms)."""
     cursor_cycle_start: datetime = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def cursor_event_cents(event: dict[str, Any]) -> Decimal:
+    """What an event charged: its token cost when usage-based and not a free Bugbot run, else nothing."""
+    if event["kind"] != CURSOR_CHARGED_KIND or event["isFreeBugbot"] or not event["isTokenBasedCall"]:
+        return Decimal(0)
+    return Decimal(str(event["tokenUsage"]["totalCents"]))
 
 
 def usage_days(anchor: datetime) -> list[date]:
@@ -143,14 +158,22 @@ def _claude_code_day(rng: random.Random, email: str, day: date, trend: float) ->
                          rejects, model, input_tokens, output_tokens, cache_read, round(cost * 100))
 
 
-def _claude_code(rng: random.Random, org: Org, days: list[date]) -> Iterator[ClaudeCodeDay]:
+def _claude_code(rng: random.Random, remote: random.Random, org: Org, days: list[date]) -> Iterator[ClaudeCodeDay]:
+    """Local use on most working days; some people also use it remotely, some days both (`remote` draws those,
+    so the rest of the world stays as it was)."""
     for engineer in org.engineers:
         if not engineer.uses_claude_code:
             continue
         growth = rng.uniform(0.0, 1.0)
+        remote_share = remote.choice((0.0, 0.0, 0.3, 0.6))
         for index, day in enumerate(days):
+            trend = 1 + growth * index / len(days)
             if rng.random() < (0.1 if day.weekday() >= 5 else 0.8):
-                yield _claude_code_day(rng, engineer.email, day, 1 + growth * index / len(days))
+                yield _claude_code_day(rng, engineer.email, day, trend)
+            if remote.random() < remote_share:
+                away = _claude_code_day(remote, engineer.email, day, trend)
+                away.is_remote = True
+                yield away
 
 
 def _cursor_row(rng: random.Random, member: CursorMember, day: date, heavy: bool) -> dict[str, Any]:
@@ -178,8 +201,42 @@ def _cursor_row(rng: random.Random, member: CursorMember, day: date, heavy: bool
             "tabMostUsedExtension": ".ts" if active else None, "clientVersion": "1.7.44" if active else None}
 
 
+def _event(rng: random.Random, row: dict[str, Any], taken: set[int], kind: str, bugbot: bool = False) -> dict[str, Any]:
+    """One usage event at a moment of the row's day that no other event of the member has."""
+    moment = row["date"] + rng.randrange(_DAY_MS)
+    while moment in taken:
+        moment += 1
+    taken.add(moment)
+    tokens = rng.randint(2_000, 60_000)
+    event: dict[str, Any] = {
+        "timestamp": str(moment), "model": rng.choice(_CURSOR_MODELS), "kind": kind, "maxMode": rng.random() < 0.2,
+        "requestsCosts": 1, "isTokenBasedCall": True, "isFreeBugbot": bugbot, "userEmail": row["email"],
+        "tokenUsage": {"inputTokens": tokens, "outputTokens": tokens // rng.randint(3, 12),
+                       "cacheWriteTokens": rng.randrange(tokens), "cacheReadTokens": rng.randrange(4 * tokens),
+                       "totalCents": float(Decimal(rng.randint(20, 1500)) / 100)},
+    }
+    if kind == CURSOR_INCLUDED_KIND and rng.random() < 0.1:
+        event["isTokenBasedCall"] = False
+        del event["tokenUsage"]
+    return event
+
+
+def _cursor_events(rng: random.Random, row: dict[str, Any], taken: set[int]) -> Iterator[dict[str, Any]]:
+    """The events behind one member-day: one charged event per usage-based request, a few included ones and
+    now and then a free Bugbot run (the fake's spend is summed from the same events)."""
+    if not row["isActive"]:
+        return
+    for _ in range(row["usageBasedReqs"]):
+        yield _event(rng, row, taken, CURSOR_CHARGED_KIND)
+    for _ in range(min(row["subscriptionIncludedReqs"], rng.randint(0, 2))):
+        yield _event(rng, row, taken, CURSOR_INCLUDED_KIND)
+    if row["bugbotUsages"] and rng.random() < 0.3:
+        yield _event(rng, row, taken, CURSOR_CHARGED_KIND, bugbot=True)
+
+
 def _cursor(ctx: GenContext, rng: random.Random, org: Org, days: list[date], usage: Usage) -> None:
     usage.cursor_cycle_start = ctx.anchor.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    events_rng = ctx.rng("cursor-events")
     users = [e for e in org.engineers if e.uses_cursor]
     removed = set(rng.sample(range(len(users)), k=min(ctx.scale, len(users))))
     for index, engineer in enumerate(users):
@@ -189,14 +246,18 @@ def _cursor(ctx: GenContext, rng: random.Random, org: Org, days: list[date], usa
                               hard_limit_override_dollars=rng.choice((0, 0, 0, 100, 250)))
         heavy = rng.random() < 0.25
         last_day = days[-1] - timedelta(days=20) if member.is_removed else days[-1]
+        cycle_cents, taken = Decimal(0), set[int]()
         for day in days:
             if day > last_day:
                 break
             row = _cursor_row(rng, member, day, heavy)
             usage.cursor_daily.append(row)
+            events = list(_cursor_events(events_rng, row, taken))
+            usage.cursor_events.extend(events)
             if day >= usage.cursor_cycle_start.date():
-                member.spend_cents += row["usageBasedReqs"] * 4
+                cycle_cents += sum((cursor_event_cents(e) for e in events), Decimal(0))
                 member.fast_premium_requests += row["subscriptionIncludedReqs"]
+        member.spend_cents = int(cycle_cents.quantize(Decimal(1), ROUND_HALF_UP))
         usage.cursor_members.append(member)
 
 
@@ -207,6 +268,6 @@ def build_usage(ctx: GenContext, org: Org) -> Usage:
     for key in org.api_keys:
         usage.anthropic.extend(_key_rows(rng, key, days))
     usage.anthropic.extend(_workbench_rows(rng, days))
-    usage.claude_code = list(_claude_code(rng, org, days))
+    usage.claude_code = list(_claude_code(rng, ctx.rng("claude-code-remote"), org, days))
     _cursor(ctx, rng, org, days, usage)
     return usage

@@ -60,7 +60,8 @@ class UsageClients:
             if s.cursor_admin_key is None:
                 raise MissingSettingError("CURSOR_ADMIN_KEY is not set")
             session = make_session(per_minute_policy(s, "cursor", s.cursor_requests_per_minute))
-            self._cursor = CursorAdmin(session, s.cursor_base_url, s.cursor_admin_key, s.cursor_max_range_days)
+            self._cursor = CursorAdmin(session, s.cursor_base_url, s.cursor_admin_key, s.cursor_max_range_days,
+                                       s.cursor_events_page_size)
         return self._cursor
 
     def sheets(self) -> SheetsReader:

@@ -18,6 +18,8 @@ from usage_rows import (
     claude_code_row,
     cost_key,
     cost_rows,
+    cursor_event_key,
+    cursor_event_row,
     cursor_member_row,
     cursor_spend_row,
     cursor_usage_key,
@@ -30,7 +32,7 @@ from usage_rows import (
 )
 from usage_settings import UsageSettings
 from usage_sheets import MAPPING_COLUMNS, PEOPLE_COLUMNS, parse_rows
-from usage_window import Window
+from usage_window import DAY, Window
 
 from shared.log import get_logger
 
@@ -56,7 +58,8 @@ class Collection:
 
 
 ANTHROPIC_STEPS = ("api_keys", "usage", "cost", "claude_code")
-CURSOR_STEPS = ("members", "daily", "spend")
+CURSOR_STEPS = ("members", "daily", "events", "spend")
+EVENTS_PRUNE = "jobs/usage_prune_cursor_events.sql"
 CLAUDE_CODE_DAYS_PER_UNIT = 31
 """Claude Code is asked for day by day; this many days (as many as a report page holds), or fewer once they
 hold USAGE_BATCH_ROWS rows, are committed together."""
@@ -137,7 +140,8 @@ def _claude_code(plan: Plan, c: Collection, run: Checkpoints) -> int:
 
 
 def collect_cursor(plan: Plan, c: Collection, run: Checkpoints) -> int:
-    """Members, daily usage in request windows the API accepts, and today's snapshot of the cycle's spend."""
+    """Members, daily usage and usage events in request windows the API accepts, and today's snapshot of the
+    cycle's spend."""
     client = c.clients.cursor()
     rows = 0
     if plan.step == "members":
@@ -152,6 +156,9 @@ def collect_cursor(plan: Plan, c: Collection, run: Checkpoints) -> int:
             daily = (cursor_usage_row(r, c.stamp) for r in client.daily_usage(chunk))
             rows += run.committed(c.loader.load("raw_cursor_usage", daily, CURSOR_PRUNE))
             plan.committed_through(chunk.end)
+        plan.next_step("events")
+    if plan.step == "events":
+        rows += _cursor_events(plan, c, run)
         plan.next_step("spend")
     if plan.step == "spend":
         if run.once_per_run("spend"):
@@ -159,6 +166,32 @@ def collect_cursor(plan: Plan, c: Collection, run: Checkpoints) -> int:
             spend = (cursor_spend_row(cycle, member, c.today, c.stamp) for cycle, member in client.spend())
             rows += run.committed(c.loader.load("raw_cursor_spend", spend, SPEND_PRUNE))
         plan.next_step(DONE)
+    return rows
+
+
+def _cursor_events(plan: Plan, c: Collection, run: Checkpoints) -> int:
+    """Usage events window by window, each page committed before the next is asked for (the plan's `page` is
+    the next page of the window starting at `next_day`). A window read whole in this run then has its days
+    replaced: events the API no longer returns are deleted. A window resumed mid-way is not pruned (the pages
+    before the checkpoint were read by another run); its days are pruned when next collected whole."""
+    client, rows = c.clients.cursor(), 0
+    for chunk in list(plan.remaining.chunks(client.max_range_days)):
+        first = int(plan.page or 1)
+        keys: list[str] = []
+        run.between("a page of usage events")
+        for page in client.usage_events(chunk, first):
+            loaded = [row for row in (cursor_event_row(e, c.stamp) for e in page.events) if row is not None]
+            keys.extend(cursor_event_key(row) for row in loaded)
+            rows += run.committed(c.loader.load("raw_cursor_usage_events", loaded))
+            if page.has_next:
+                plan.committed_through(chunk.start - DAY, str(page.number + 1))
+                run.between("a page of usage events")
+        if first == 1:
+            c.loader.replace_days(EVENTS_PRUNE, chunk.dates(), keys)
+        else:
+            log.info("usage events of %s to %s resumed at page %s: not pruned this time", chunk.start, chunk.end,
+                     first, extra={"scope": run.source})
+        plan.committed_through(chunk.end)
     return rows
 
 

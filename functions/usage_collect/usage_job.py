@@ -6,13 +6,13 @@ trailing window because usage data settles late; re-collected days replace what 
 (`sync_state`, job usage-collect, scope = source) is the last day collected: without one, the first run
 backfills USAGE_BACKFILL_DAYS; after an outage the default window reaches back to it.
 
-Time budget: a window is collected in units (a report page, up to 31 days of Claude Code, a Cursor request
-window) with the budget checked between them, never before a scope's first. A source that stops there is pending
-and its cursor holds the position (see usage_progress); the next run, whatever its body, first finishes that
-window and then collects its own unless the finished window covered it. A source that finished while another is
-pending keeps its finished window in the cursor until no source is pending, so a repeated request converges.
-While a source is pending, the mapping sheet and the model wait (scopes `key_mapping` and `model` pending too),
-so no alert is raised from half a backfill.
+Time budget: a window is collected in units (a report page, up to 31 days of Claude Code, a Cursor request window,
+a page of Cursor usage events) with the budget checked between them, never before a scope's first. A source that
+stops there is pending and its cursor holds the position (see usage_progress); the next run, whatever its body,
+first finishes that window and then collects its own unless the finished window covered it. A source that finished
+while another is pending keeps its finished window in the cursor until no source is pending, so a repeated request
+converges. While a source is pending, the mapping sheet and the model wait (scopes `key_mapping` and `model`
+pending too), so no alert is raised from half a backfill.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from usage_collectors import (
     collect_mapping,
 )
 from usage_load import Loader
-from usage_model import build_model, log_mapping_issues, raise_alerts
+from usage_model import build_model, log_mapping_issues, log_spend_reconciliation, raise_alerts
 from usage_progress import DONE, Checkpoints, Plan
 from usage_settings import UsageParams, UsageSettings
 from usage_window import Window, collection_window
@@ -124,6 +124,7 @@ def collect(params: UsageParams, clients: UsageClients, warehouse: Warehouse, le
     with result.scope("model") as outcome:
         build_model(warehouse, now)
         log_mapping_issues(warehouse)
+        log_spend_reconciliation(warehouse)
         outcome.rows = len(raise_alerts(warehouse, settings, run_id, now))
         result.add("alerts", outcome.rows)
     return result
@@ -133,4 +134,7 @@ def run(params: UsageParams, ctx: JobContext[UsageSettings]) -> JobResult:
     return collect(params, ctx.clients, ctx.warehouse, ctx.ledger, ctx.settings, ctx.run_id, utcnow(), ctx.budget)
 
 
-SPEC = JobSpec(JOB, "anthropic,cursor,sheets", UsageParams, UsageSettings, run, make_clients)
+SPEC = JobSpec(JOB, "anthropic,cursor,sheets", UsageParams, UsageSettings, run, make_clients, count_keys=(
+    "raw_anthropic_api_keys", "raw_anthropic_usage", "raw_anthropic_cost", "raw_anthropic_claude_code",
+    "raw_cursor_members", "raw_cursor_usage", "raw_cursor_usage_events", "raw_cursor_spend", "raw_key_mapping_sheet",
+    "raw_people_sheet", "alerts"))

@@ -45,7 +45,11 @@ class Loader:
                 batch = []
         changed += self.warehouse.merge(table, batch, volatile=VOLATILE)
         if prune is not None and days:
-            self.warehouse.query(prune.sql, {"days": Typed(sorted(days), "ARRAY<DATE>"),
-                                             "keys": Typed(keys, "ARRAY<STRING>")})
+            self.replace_days(prune.sql, days, keys)
         self.result.add(table, changed)
         return changed
+
+    def replace_days(self, sql: str, days: Iterable[dt.date], keys: list[str]) -> None:
+        """Delete the rows of `days` whose keys are not in `keys` (everything of those days has been loaded)."""
+        self.warehouse.query(sql, {"days": Typed(sorted(set(days)), "ARRAY<DATE>"),
+                                   "keys": Typed(keys, "ARRAY<STRING>")})

@@ -56,6 +56,21 @@ def raise_alerts(warehouse: Warehouse, settings: UsageSettings, run_id: str, now
     return raised
 
 
+def log_spend_reconciliation(warehouse: Warehouse) -> Row | None:
+    """Log the latest Cursor cycle's spend snapshot against its usage events (a warning when they differ)."""
+    rows = warehouse.query("jobs/usage_cursor_reconciliation.sql")
+    if not rows:
+        return None
+    check = rows[0]
+    level = logging.INFO if check["difference_cents"] == 0 else logging.WARNING
+    log.log(level, "cursor spend reconciliation for the cycle from %s: snapshot of %s %s cents, usage events %s "
+            "cents, difference %s cents", check["cycle_start"].date(), check["snapshot_date"], check["snapshot_cents"],
+            f"{check['events_cents']:f}".rstrip("0").rstrip("."), f"{float(check['difference_cents']):g}",
+            extra={"scope": "model", "difference_cents": float(check["difference_cents"]),
+                   "members_off": check["members_off"], "unpriced_events": check["unpriced_events"]})
+    return check
+
+
 def log_mapping_issues(warehouse: Warehouse) -> int:
     """One warning per problem in the latest mapping sheet (and per key whose cost nobody owns)."""
     issues = warehouse.query("jobs/usage_mapping_issues.sql")

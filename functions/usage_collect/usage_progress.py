@@ -10,15 +10,18 @@ The cursor value (`sync_state`, job usage-collect, scope = source) is one of:
   - `last`: the last day collected before this window (what the plain value was);
   - `start`, `end`: the window being collected (inclusive);
   - `step`: the part in progress, in order: Anthropic `api_keys`, `usage`, `cost`, `claude_code`;
-    Cursor `members`, `daily`, `spend`; then `done`;
+    Cursor `members`, `daily`, `events`, `spend`; then `done`;
   - `next_day`: the first day of the step not committed yet (null: the window's start);
-  - `page`: the report's `next_page` token of the step's next page (usage and cost reports only);
+  - `page`: the report's `next_page` token of the step's next page (usage and cost reports), or the number of
+    the next page of usage events of the request window starting at `next_day` (Cursor `events`);
   - `since`: the `starting_at` day of those report requests when it is not `start` (set when the source
     refused a saved page token and the rest of the window was asked for afresh from `next_day`).
 
 Each unit of collection (a report page of up to 31 daily buckets, a few days of Claude Code, a Cursor request
-window, a whole small list) is merged and then pruned over its own days only, which are complete; the position
-is saved after units that changed rows and whenever the run stops, in one `set_cursor` call with the day.
+window of daily usage, a page of Cursor usage events, a whole small list) is merged and then pruned over its own
+days only, which are complete (usage events: over a request window's days once all its pages are in); the
+position is saved after units that changed rows and whenever the run stops, in one `set_cursor` call with the
+day.
 """
 
 from __future__ import annotations

@@ -114,7 +114,8 @@ def _tools(record: dict[str, Any], outcome: str) -> int:
 
 
 def claude_code_row(record: dict[str, Any], stamp: Row) -> Row:
-    """One actor-day of the Claude Code report; the per-model tokens and cost stay nested."""
+    """One actor-day of the Claude Code report, remote or local use (the report keeps them apart); the per-model
+    tokens and cost stay nested."""
     actor, core = record.get("actor") or {}, record.get("core_metrics") or {}
     lines = core.get("lines_of_code") or {}
     user = email(actor.get("email_address"))
@@ -122,7 +123,8 @@ def claude_code_row(record: dict[str, Any], stamp: Row) -> Row:
         "usage_date": instant(record["date"]).date() if "T" in record["date"] else dt.date.fromisoformat(
             record["date"]),
         "actor_type": actor.get("type") or ("user_actor" if user else "api_actor"),
-        "actor_id": user or actor.get("api_key_name") or "", "user_email": user,
+        "actor_id": user or actor.get("api_key_name") or "", "is_remote": bool(record.get("is_remote")),
+        "user_email": user,
         "api_key_name": actor.get("api_key_name"), "customer_type": record.get("customer_type"),
         "subscription_type": record.get("subscription_type"), "terminal_type": record.get("terminal_type"),
         "num_sessions": _int(core.get("num_sessions")), "lines_added": _int(lines.get("added")),
@@ -135,7 +137,8 @@ def claude_code_row(record: dict[str, Any], stamp: Row) -> Row:
 
 
 def claude_code_key(row: Row) -> str:
-    return "|".join((row["usage_date"].isoformat(), row["actor_type"], row["actor_id"]))
+    return "|".join((row["usage_date"].isoformat(), row["actor_type"], row["actor_id"],
+                     "true" if row["is_remote"] else "false"))
 
 
 _CURSOR_FIELDS = {
@@ -180,6 +183,49 @@ def cursor_spend_row(cycle_ms: int, record: dict[str, Any], snapshot: dt.date, s
         else exact(record["hardLimitOverrideDollars"]),
         "raw_json": canonical_json(record), **stamp,
     }
+
+
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+CHARGED_KINDS = ("usagebased", "usageeventkindusagebased")
+"""An event's `kind` (newer replies: `kindLabel`) with case and punctuation removed, when it is charged:
+"Usage-based", "USAGE_EVENT_KIND_USAGE_BASED". Included, errored and aborted events are not."""
+
+
+def _charged_cents(record: dict[str, Any], kind: str | None, tokens: dict[str, Any]) -> Decimal | None:
+    """What the event added to the cycle's spend: its token cost when usage-based (not a free Bugbot run),
+    0 when not charged, None when charged without a token cost (nothing to price it by)."""
+    if "".join(ch for ch in (kind or "").lower() if ch.isalnum()) not in CHARGED_KINDS or record.get("isFreeBugbot"):
+        return Decimal(0)
+    return exact(tokens["totalCents"]) if tokens.get("totalCents") is not None else None
+
+
+def cursor_event_row(record: dict[str, Any], stamp: Row) -> Row | None:
+    """One usage event; None without a user email (nothing to key it on)."""
+    user = email(record.get("userEmail"))
+    if user is None:
+        return None
+    at = EPOCH + dt.timedelta(milliseconds=int(record["timestamp"]))
+    kind = record.get("kind") or record.get("kindLabel")
+    tokens = (record.get("tokenUsage") or {}) if record.get("isTokenBasedCall") else {}
+    charged = _charged_cents(record, kind, tokens)
+    count = {column: None if field not in tokens else _int(tokens[field]) for field, column in (
+        ("inputTokens", "input_tokens"), ("outputTokens", "output_tokens"),
+        ("cacheWriteTokens", "cache_write_tokens"), ("cacheReadTokens", "cache_read_tokens"))}
+    return {
+        "event_at": at, "usage_date": at.date(), "user_email": user, "model": record.get("model") or "",
+        "email": record.get("userEmail"), "kind": kind, "max_mode": record.get("maxMode"),
+        "requests_costs": None if record.get("requestsCosts") is None else exact(record["requestsCosts"]),
+        "is_token_based": bool(record.get("isTokenBasedCall")), **count,
+        "total_cents": None if tokens.get("totalCents") is None else exact(tokens["totalCents"]),
+        "is_free_bugbot": bool(record.get("isFreeBugbot")), "charged_cents": charged,
+        "charged_usd": None if charged is None else cents_to_usd(charged),
+        "raw_json": canonical_json(record), **stamp,
+    }
+
+
+def cursor_event_key(row: Row) -> str:
+    millis = (row["event_at"] - EPOCH) // dt.timedelta(milliseconds=1)
+    return f"{millis}|{row['user_email']}|{row['model']}"
 
 
 def cursor_member_row(record: dict[str, Any], stamp: Row) -> Row | None:

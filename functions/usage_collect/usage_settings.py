@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field, ValidationInfo, field_validator
 
 from shared.entrypoint import JobParams
+from shared.params import IsoDate
 from shared.secrets import Secret
 from shared.settings import CommonSettings
 
@@ -23,7 +24,10 @@ class UsageSettings(CommonSettings):
     cursor_base_url: str = Field("https://api.cursor.com", description="Cursor Admin API host")
     cursor_admin_key: Secret | None = Field(None, description="Cursor Admin API key, key_… (secret)")
     cursor_requests_per_minute: int = Field(20, ge=1, description="Cursor allows about 20 requests/min per team")
-    cursor_max_range_days: int = Field(30, ge=1, le=90, description="days per daily-usage-data request")
+    cursor_max_range_days: int = Field(30, ge=1, le=90, description="days per daily-usage-data and "
+                                                                     "filtered-usage-events request")
+    cursor_events_page_size: int = Field(500, ge=1, le=1000, description="usage events per page (the API "
+                                                                         "documents no maximum)")
     sheets_api_base_url: str = Field("https://sheets.googleapis.com", description="Google Sheets API host")
     sheets_auth: Literal["adc", "static_token"] = Field(
         "adc", description="adc: the function's service account; static_token: SHEETS_STATIC_TOKEN (local)")
@@ -54,11 +58,12 @@ class UsageSettings(CommonSettings):
 
 
 class UsageParams(JobParams):
-    """Request body: which sources, and an optional backfill window (ISO dates, inclusive)."""
+    """Request body: which sources, and an optional backfill window (ISO date strings, inclusive, 2000-01-01 to
+    today)."""
 
     sources: list[Source] = Field(default_factory=lambda: list(ALL_SOURCES), min_length=1)
-    start_date: dt.date | None = None
-    end_date: dt.date | None = None
+    start_date: IsoDate | None = None
+    end_date: IsoDate | None = None
 
     @field_validator("sources")
     @classmethod

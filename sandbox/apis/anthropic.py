@@ -191,7 +191,8 @@ class AnthropicFake:
         limit, token = _limit(CLAUDE_CODE_LIMITS), request.args.get("page")
         offset = int(decode_page(token)) if token else 0
         with self.state.lock:
-            days = sorted((d for d in self.state.world.claude_code_usage if d.day == day), key=lambda d: d.email)
+            days = sorted((d for d in self.state.world.claude_code_usage if d.day == day),
+                          key=lambda d: (d.email, d.is_remote))
             records = [claude_code_record(d, self.organization_id) for d in days[offset:offset + limit]]
         more = offset + limit < len(days)
         return jsonify({"data": records, "has_more": more,

@@ -1,9 +1,11 @@
-"""The Cursor Admin API fake: team members, daily usage data and current-cycle spend.
+"""The Cursor Admin API fake: team members, daily usage data, usage events and current-cycle spend.
 
-Basic auth with the API key as the user name; `daily-usage-data` takes epoch-ms `startDate`/`endDate` and
-rejects ranges over 90 days; `spend` is paged (1-based `page`, `pageSize`) and covers the current billing
-cycle only. Requests are limited per team to REQUESTS_PER_MINUTE in a sliding minute (429 with Retry-After
-and Cursor's error body). Tests reach the fake with `cursor_fake(app)` to lift the limit or step its clock.
+Basic auth with the API key as the user name; `daily-usage-data` and `filtered-usage-events` take epoch-ms
+`startDate`/`endDate` and reject ranges over 90 days; `filtered-usage-events` (newest first) and `spend` are
+paged (1-based `page`, `pageSize`); `spend` covers the current billing cycle only and is summed from the same
+world events the events endpoint serves. Requests are limited per team to REQUESTS_PER_MINUTE in a sliding
+minute (429 with Retry-After and Cursor's error body). Tests reach the fake with `cursor_fake(app)` to lift the
+limit or step its clock.
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ ADMIN_KEY = "key_sandbox0fake0cursor0admin0key"
 REQUESTS_PER_MINUTE = 20
 MAX_RANGE_DAYS = 90
 DEFAULT_PAGE_SIZE = 50
+EVENTS_DEFAULT_PAGE_SIZE = 10
+MAX_PAGE_SIZE = 1000
+"""The API documents no maximum; the fake accepts up to this many rows a page."""
 _DAY_MS = 86_400_000
 
 
@@ -97,13 +102,36 @@ class CursorFake:
         start, end = body.get("startDate"), body.get("endDate")
         if not isinstance(start, int) or not isinstance(end, int):
             return error(400, "Bad Request", "startDate and endDate (epoch milliseconds) are required")
-        if end < start:
-            return error(400, "Bad Request", "endDate must not be before startDate")
-        if end - start > MAX_RANGE_DAYS * _DAY_MS:
-            return error(400, "Bad Request", f"Date range cannot exceed {MAX_RANGE_DAYS} days")
+        refused = _range_error(start, end)
+        if refused is not None:
+            return refused
         with self.state.lock:
             rows = [dict(row) for row in self.state.world.cursor_daily if start <= row["date"] <= end]
         return jsonify({"data": rows, "period": {"startDate": start, "endDate": end}})
+
+    def usage_events(self) -> Response:
+        """Events in [startDate, endDate] (default: the 30 days before now), newest first, optionally one email's."""
+        body = request.get_json(silent=True) or {}
+        now = _epoch_ms(self.state.world.anchor)
+        end, page, size = body.get("endDate", now), body.get("page", 1), body.get("pageSize", EVENTS_DEFAULT_PAGE_SIZE)
+        start = body.get("startDate", end - 30 * _DAY_MS)
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (start, end, page, size)):
+            return error(400, "Bad Request", "startDate, endDate, page and pageSize must be integers")
+        if page < 1 or not 1 <= size <= MAX_PAGE_SIZE:
+            return error(400, "Bad Request", f"page must be >= 1 and pageSize between 1 and {MAX_PAGE_SIZE}")
+        refused = _range_error(start, end)
+        if refused is not None:
+            return refused
+        email = str(body.get("email") or "").lower()
+        with self.state.lock:
+            events = [dict(e) for e in self.state.world.cursor_events if start <= int(e["timestamp"]) <= end
+                      and (not email or e["userEmail"].lower() == email)]
+        events.sort(key=lambda e: (-int(e["timestamp"]), e["userEmail"], e["model"]))
+        pages = math.ceil(len(events) / size)
+        return jsonify({"totalUsageEventsCount": len(events),
+                        "pagination": {"numPages": pages, "currentPage": page, "pageSize": size,
+                                       "hasNextPage": page < pages, "hasPreviousPage": page > 1},
+                        "usageEvents": events[(page - 1) * size:page * size]})
 
     def spend(self) -> Response:
         body = request.get_json(silent=True) or {}
@@ -123,6 +151,14 @@ class CursorFake:
                         "totalMembers": len(members), "totalPages": max(1, math.ceil(len(members) / size))})
 
 
+def _range_error(start: int, end: int) -> Response | None:
+    if end < start:
+        return error(400, "Bad Request", "endDate must not be before startDate")
+    if end - start > MAX_RANGE_DAYS * _DAY_MS:
+        return error(400, "Bad Request", f"Date range cannot exceed {MAX_RANGE_DAYS} days")
+    return None
+
+
 class CursorBlueprint(Blueprint):
     fake: CursorFake
 
@@ -134,6 +170,7 @@ def blueprint(state: SandboxState) -> Blueprint:
     bp.before_request(fake.guard)
     bp.add_url_rule("/members", view_func=fake.members, methods=["GET"])
     bp.add_url_rule("/daily-usage-data", view_func=fake.daily_usage, methods=["POST"])
+    bp.add_url_rule("/filtered-usage-events", view_func=fake.usage_events, methods=["POST"])
     bp.add_url_rule("/spend", view_func=fake.spend, methods=["POST"])
     return bp
 

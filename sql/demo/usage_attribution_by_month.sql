@@ -1,8 +1,8 @@
 -- AI cost attributed to people
 select
   period_start as month,
-  round(total_cost_usd, 2) as total,
-  round(unattributed_cost_usd, 2) as unattributed,
+  round(cast(total_cost_usd as float64), 2) as total,
+  round(cast(unattributed_cost_usd as float64), 2) as unattributed,
   coverage_pct
 from v_attribution_coverage
 where

@@ -2,9 +2,11 @@
 -- anthropic_api: each workspace-day's reported cost is shared among its (key, model, tier) usage rows in
 -- proportion to their usage at list prices (v_list_prices); shares are rounded to NUMERIC's 9 places and the
 -- rounding remainder goes to the largest share, so the shares sum exactly to the reported amount. Reported cost
--- without priced usage stays as one unallocated row. claude_code: Anthropic's estimate for subscription seats
--- (an 'api' customer's Claude Code spend is already in the cost report). cursor: each member's latest
--- cycle-to-date spend spread over the cycle's days by usage-based requests, exact in the same way.
+-- without priced usage stays as one unallocated row. claude_code: Anthropic's estimate for subscription seats,
+-- remote and local records of an actor-day summed (an 'api' customer's Claude Code spend is already in the cost
+-- report). cursor: the charged cents of each member's usage events per day and model (raw_cursor_usage_events),
+-- so any past day, including the days of a finished billing cycle, is costed; the cycle's spend snapshot is only
+-- the reconciliation check (v_cursor_spend_reconciliation).
 merge into fct_cost_daily as t
 using (
   with owners as (
@@ -165,74 +167,19 @@ using (
       and m.estimated_cost_usd is not null
   ),
 
-  cycle_spend as (
-    select
-      user_email,
-      date(cycle_start) as cycle_start,
-      snapshot_date,
-      spend_usd,
-    from raw_cursor_spend
-    where spend_usd > 0
-    qualify row_number() over (partition by user_email, cycle_start order by snapshot_date desc) = 1
-  ),
-
-  cycle_days as (
-    select
-      s.user_email,
-      s.cycle_start,
-      s.snapshot_date,
-      s.spend_usd,
-      u.usage_date,
-      u.usage_based_reqs,
-      sum(u.usage_based_reqs) over (partition by s.user_email, s.cycle_start) as cycle_reqs,
-      row_number() over (
-        partition by s.user_email, s.cycle_start order by u.usage_based_reqs desc, u.usage_date
-      ) as share_rank,
-    from cycle_spend as s
-    join raw_cursor_usage as u
-      on u.user_email = s.user_email
-      and u.usage_date between s.cycle_start and s.snapshot_date
-      and u.usage_based_reqs > 0
-  ),
-
-  cursor_shares as (
-    select
-      *,
-      cast(round(safe_divide(spend_usd * usage_based_reqs, cycle_reqs), 9) as numeric) as rounded_usd,
-    from cycle_days
-  ),
-
-  cursor_allocated as (
+  cursor_events as (
     select
       usage_date as cost_date,
       'cursor' as platform,
       user_email,
       cast(null as string) as api_key_id,
       cast(null as string) as workspace_id,
-      cast(null as string) as model,
-      rounded_usd + if(
-        share_rank = 1, spend_usd - sum(rounded_usd) over (partition by user_email, cycle_start), 0
-      ) as cost_usd,
+      nullif(model, '') as model,
+      charged_usd as cost_usd,
       cast(null as numeric) as list_cost_usd,
-      'spend_allocated' as cost_basis,
-    from cursor_shares
-  ),
-
-  cursor_unallocated as (
-    select
-      s.snapshot_date as cost_date,
-      'cursor' as platform,
-      s.user_email,
-      cast(null as string) as api_key_id,
-      cast(null as string) as workspace_id,
-      cast(null as string) as model,
-      s.spend_usd as cost_usd,
-      cast(null as numeric) as list_cost_usd,
-      'spend_unallocated' as cost_basis,
-    from cycle_spend as s
-    where not exists (
-      select 1 from cycle_days as d where d.user_email = s.user_email and d.cycle_start = s.cycle_start
-    )
+      'usage_events' as cost_basis,
+    from raw_cursor_usage_events
+    where charged_usd != 0
   ),
 
   unioned as (
@@ -242,9 +189,7 @@ using (
     union all
     select * from claude_code
     union all
-    select * from cursor_allocated
-    union all
-    select * from cursor_unallocated
+    select * from cursor_events
   ),
 
   final as (

@@ -1,5 +1,6 @@
 -- Rebuild fct_usage_daily from the raw tables: Anthropic API usage per key (its owner on that day from
--- dim_api_keys), Claude Code per actor and model, Cursor per active member-day. Only changed rows are written.
+-- dim_api_keys), Claude Code per actor and model (remote and local records of an actor-day summed), Cursor per
+-- active member-day. Only changed rows are written.
 merge into fct_usage_daily as t
 using (
   with owners as (
@@ -77,7 +78,7 @@ using (
       m.cache_read_tokens,
       m.cache_creation_tokens,
       row_number() over (
-        partition by c.usage_date, c.actor_type, c.actor_id
+        partition by c.usage_date, c.actor_type, c.actor_id, c.is_remote
         order by m.input_tokens + m.output_tokens + m.cache_read_tokens + m.cache_creation_tokens desc, m.model
       ) as model_rank,
     from raw_anthropic_claude_code as c

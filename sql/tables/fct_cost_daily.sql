@@ -1,8 +1,8 @@
 -- Daily AI cost in USD per platform, person, key and model, rebuilt from the raw tables each run.
 -- cost_basis: reported_allocated (a workspace-day's reported Anthropic cost shared among its keys by their
 -- usage at list prices; shares sum exactly to the reported amount), reported_unallocated (reported cost
--- without usage to share it by), estimated (Claude Code seats: Anthropic's estimate), spend_allocated
--- (a Cursor member's cycle spend spread over the cycle's days by usage-based requests), spend_unallocated.
+-- without usage to share it by), estimated (Claude Code seats: Anthropic's estimate, remote and local use
+-- summed), usage_events (Cursor: the charged cents of a member's usage events of the day and model).
 -- user_email null = unattributed: kept, never dropped.
 -- key: cost_date, platform, user_key, api_key_key, model_key, workspace_key
 -- grain: one platform × person × key × model × workspace × day ('' stands for null in the *_key columns)

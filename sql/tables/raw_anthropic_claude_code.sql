@@ -1,10 +1,13 @@
--- Anthropic Admin API usage_report/claude_code: one record per actor (user or API key) per day, as returned.
--- key: usage_date, actor_type, actor_id
--- grain: one Claude Code actor-day
+-- Anthropic Admin API usage_report/claude_code: one record per actor (user or API key) per day and kind of use
+-- (remote and local use are separate records), as returned.
+-- key: usage_date, actor_type, actor_id, is_remote
+-- grain: one Claude Code actor-day, remote or local
 create table if not exists raw_anthropic_claude_code (
   usage_date date not null,
   actor_type string not null,        -- user_actor | api_actor
   actor_id string not null,          -- the user's email (lowercased) or the API key's name
+  is_remote bool,                    -- the record's is_remote (absent: false); null only on rows stored before
+                                     -- the column existed, replaced when their day is collected again
   user_email string,
   api_key_name string,
   customer_type string,              -- api | subscription

@@ -4,7 +4,8 @@
 -- mom_increase: month-to-date cost vs the same days of last month, above the warning or critical %;
 -- projected_month: the run-rate forecast of the month above the threshold (USD);
 -- daily_spike: a recent day's cost more than the threshold (USD) above the median of the days before it;
--- attribution_coverage: share of month-to-date cost attributed to people below the threshold (%);
+-- attribution_coverage: share of month-to-date cost attributed to people below the threshold (%); its summary
+-- states that threshold and, separately, the coverage target (v_attribution_coverage.target_pct);
 -- stale_source: no new or changed rows from a source for more than the threshold (hours).
 create or replace view v_cost_alerts as
 with rules as (
@@ -55,6 +56,10 @@ projection as (
   where l.projected_month_usd > r.threshold
 ),
 
+target as (
+  select max(target_pct) as target_pct from v_attribution_coverage
+),
+
 coverage as (
   select
     'attribution_coverage' as alert_type,
@@ -63,10 +68,12 @@ coverage as (
     format_date('%Y-%m', l.month) as subject,
     l.mtd_coverage_pct as metric_value,
     r.threshold,
-    concat('Only ', cast(l.mtd_coverage_pct as string), '% of month-to-date AI cost is attributed to people ',
-      '(target 90%)') as summary,
+    concat('Only ', cast(l.mtd_coverage_pct as string), '% of month-to-date AI cost is attributed to people: ',
+      'below the alert threshold of ', cast(r.threshold as string), '% (the target is ',
+      cast(t.target_pct as string), '%)') as summary,
   from latest as l
   join rules as r on r.alert_type = 'attribution_coverage'
+  cross join target as t
   where l.mtd_coverage_pct < r.threshold
 ),
 

@@ -30,6 +30,8 @@ with newest as (
   union all
   select 'raw_cursor_spend', 'cursor', max(timestamp(snapshot_date)), max(collected_at) from raw_cursor_spend
   union all
+  select 'raw_cursor_usage_events', 'cursor', max(event_at), max(collected_at) from raw_cursor_usage_events
+  union all
   select 'raw_anthropic_claude_code', 'anthropic', max(timestamp(usage_date)), max(collected_at)
   from raw_anthropic_claude_code
   union all

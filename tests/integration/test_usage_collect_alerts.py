@@ -72,6 +72,17 @@ def test_projected_month_and_coverage_fire_once_with_their_severities(
     assert alerts(wh, "projected_month")[0]["metric_value"] == float(projection["projected_month_usd"])
 
 
+def test_the_coverage_alert_states_the_threshold_it_fired_on_and_the_target_apart(wh: UsageHarness) -> None:
+    wh.setenv(ALERT_COVERAGE_WARNING_PCT="75.5")
+
+    wh.ok()
+
+    [alert] = wh.query("select metric_value, threshold, summary from alerts where alert_type = 'attribution_coverage'")
+    assert alert["threshold"] == 75.5 and alert["metric_value"] < 75.5
+    assert alert["summary"] == (f"Only {alert['metric_value']:g}% of month-to-date AI cost is attributed to people: "
+                                "below the alert threshold of 75.5% (the target is 90%)")
+
+
 def test_thresholds_are_settings(wh: UsageHarness) -> None:
     wh.setenv(ALERT_PROJECTED_MONTH_USD="1000000", ALERT_COVERAGE_WARNING_PCT="20")
 

@@ -3,6 +3,7 @@ views that add up, and unattributed cost kept in sight."""
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from sandbox.usage_reports import TIER_FACTOR
+from sandbox.world_usage import cursor_event_cents
 from shared import sqlfiles
 from tests.integration.usage_collect_harness import Backfill, UsageHarness, backfilled_harness, backfilled_template
 
@@ -108,19 +110,38 @@ def test_claude_code_seats_are_costed_at_anthropics_estimate_and_their_work_is_c
         sum(d.input_tokens for d in world))
 
 
-def test_cursor_spend_is_spread_over_the_cycle_by_usage_based_requests_exactly(wh: UsageHarness) -> None:
-    cycle = (wh.world.cursor_cycle_start or dt.datetime.min).date()
-    rows = wh.query("select cost_date, user_email, cost_usd from fct_cost_daily where platform = 'cursor'")
-    per_member: dict[str, Decimal] = defaultdict(Decimal)
-    for row in rows:
-        per_member[row["user_email"]] += row["cost_usd"]
-        assert row["cost_date"] >= cycle
+def test_an_actor_day_with_remote_and_local_claude_code_stores_both_and_the_facts_are_their_sum(
+        wh: UsageHarness) -> None:
+    pairs = collections.Counter((d.day, d.email) for d in wh.world.claude_code_usage)
+    day, email = next(key for key, n in sorted(pairs.items()) if n == 2)
+    truth = [d for d in wh.world.claude_code_usage if (d.day, d.email) == (day, email)]
+    params = {"day": day, "email": email}
 
-    spenders = {m.email.lower(): Decimal(m.spend_cents) / 100 for m in wh.world.cursor_members if m.spend_cents}
-    assert spenders and per_member == spenders
-    requests = {(r["email"].lower(), r["day"]): r["usageBasedReqs"] for r in wh.world.cursor_daily}
-    for row in rows:
-        assert requests[(row["user_email"], row["cost_date"].isoformat())] > 0
+    stored = wh.query("select is_remote, num_sessions from raw_anthropic_claude_code "
+                      "where usage_date = @day and actor_id = @email order by is_remote", params)
+    cost = wh.query("select sum(cost_usd) as usd from fct_cost_daily where platform = 'claude_code' "
+                    "and cost_date = @day and user_email = @email", params)[0]["usd"]
+    usage = wh.query("select sum(sessions) as sessions, sum(uncached_input_tokens) as tokens from fct_usage_daily "
+                     "where platform = 'claude_code' and usage_date = @day and user_email = @email", params)[0]
+
+    assert [(r["is_remote"], r["num_sessions"]) for r in stored] == sorted((d.is_remote, d.sessions) for d in truth)
+    assert cost == sum(Decimal(d.estimated_cost_cents) for d in truth) / 100
+    assert (usage["sessions"], usage["tokens"]) == (sum(d.sessions for d in truth), sum(d.input_tokens for d in truth))
+
+
+def test_cursor_cost_is_each_member_days_charged_usage_events_per_model(wh: UsageHarness) -> None:
+    rows = wh.query("select cost_date, user_email, model, cost_usd, cost_basis from fct_cost_daily "
+                    "where platform = 'cursor'")
+    expected: dict[tuple[dt.date, str, str], Decimal] = defaultdict(Decimal)
+    for event in wh.world.cursor_events:
+        day = dt.datetime.fromtimestamp(int(event["timestamp"]) / 1000, dt.UTC).date()
+        expected[(day, event["userEmail"].lower(), event["model"])] += cursor_event_cents(event) / 100
+
+    assert {(r["cost_date"], r["user_email"], r["model"]): r["cost_usd"] for r in rows} == {
+        key: usd for key, usd in expected.items() if usd}
+    assert {r["cost_basis"] for r in rows} == {"usage_events"}
+    cycle = (wh.world.cursor_cycle_start or dt.datetime.min).date()
+    assert any(r["cost_date"] < cycle for r in rows), "days before the current cycle are costed too"
 
 
 def test_cursor_usage_counts_active_days_with_acceptance(wh: UsageHarness) -> None:
@@ -199,8 +220,8 @@ def test_the_month_end_projection_is_a_run_rate_with_an_honest_interval(wh: Usag
 
 @pytest.mark.parametrize("table", [
     "raw_anthropic_usage", "raw_anthropic_cost", "raw_anthropic_claude_code", "raw_anthropic_api_keys",
-    "raw_cursor_usage", "raw_cursor_spend", "raw_cursor_members", "raw_key_mapping_sheet", "raw_people_sheet",
-    "dim_api_keys", "dim_users", "fct_usage_daily", "fct_cost_daily", "alert_rules",
+    "raw_cursor_usage", "raw_cursor_usage_events", "raw_cursor_spend", "raw_cursor_members", "raw_key_mapping_sheet",
+    "raw_people_sheet", "dim_api_keys", "dim_users", "fct_usage_daily", "fct_cost_daily", "alert_rules",
 ])
 def test_every_table_is_unique_on_its_declared_key(wh: UsageHarness, table: str) -> None:
     key = ", ".join(sqlfiles.table_key(table))

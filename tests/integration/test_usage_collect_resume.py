@@ -23,13 +23,15 @@ USAGE_PATH = "/v1/organizations/usage_report/messages"
 COST_PATH = "/v1/organizations/cost_report"
 CLAUDE_CODE_PATH = "/v1/organizations/usage_report/claude_code"
 DAILY_PATH = "/teams/daily-usage-data"
+EVENTS_PATH = "/teams/filtered-usage-events"
 TABLES = {
     "raw_anthropic_api_keys": "api_key_id",
     "raw_anthropic_usage": "bucket_start, api_key_id, workspace_id, model, service_tier",
     "raw_anthropic_cost": "bucket_start, workspace_id, description",
-    "raw_anthropic_claude_code": "usage_date, actor_type, actor_id",
+    "raw_anthropic_claude_code": "usage_date, actor_type, actor_id, is_remote",
     "raw_cursor_members": "user_email",
     "raw_cursor_usage": "usage_date, user_email",
+    "raw_cursor_usage_events": "event_at, user_email, model",
     "raw_cursor_spend": "cycle_start, snapshot_date, user_email",
     "raw_key_mapping_sheet": "snapshot_date, row_number",
     "raw_people_sheet": "user_email",
@@ -42,9 +44,9 @@ TABLES = {
     "sync_state": "job, scope",
 }
 VOLATILE = {"collected_at", "_run_id", "updated_at", "run_id"}
-SMALL_UNITS = {"USAGE_BATCH_ROWS": "50"}
+SMALL_UNITS = {"USAGE_BATCH_ROWS": "50", "CURSOR_EVENTS_PAGE_SIZE": "100"}
 """Rows merged per load: a report page of ~31 days holds far more, so each page is merged in many loads and
-must be pruned only once all of them are in."""
+must be pruned only once all of them are in; a window of Cursor usage events takes several pages."""
 MAX_RUNS = 60
 Next = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -207,3 +209,22 @@ def test_given_anthropic_refuses_the_saved_page_token_then_the_rest_of_the_windo
     pages = [r for r in played.requests if r.path == USAGE_PATH]
     assert [(r.status, r.param("page") == refused[0]) for r in pages] == [(200, False), (400, True), (200, False)]
     assert pages[2].param("page") is None and pages[2].param("starting_at") == "2026-04-20T00:00:00Z"
+
+
+def test_given_a_run_cut_between_pages_of_usage_events_then_the_next_run_asks_for_the_next_page(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    body = {"sources": ["cursor"], **BACKFILL}
+    with usage_harness(new_world(), tmp_path / "wh.duckdb", monkeypatch) as harness:
+        harness.setenv(TIME_BUDGET_SECONDS="0", **SMALL_UNITS)
+        plans = []
+        for _ in range(4):  # members, two windows of daily usage, the first page of events
+            harness.ok(body)
+            plans.append(json.loads(cursor_of(harness, "cursor"))["plan"])
+        asked = [r.json()["page"] for r in harness.sandbox.log.matching("POST", EVENTS_PATH)]
+        harness.ok(body)
+        then = [r.json()["page"] for r in harness.sandbox.log.matching("POST", EVENTS_PATH)]
+        stored = harness.query("select count(*) as n from raw_cursor_usage_events")[0]["n"]
+
+    assert (plans[-1]["step"], plans[-1]["next_day"], plans[-1]["page"]) == ("events", FIRST_DAY.isoformat(), "2")
+    assert asked == [1] and then == [1, 2]
+    assert stored == 200

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import collections
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -133,12 +134,12 @@ def test_the_claude_code_report_covers_one_day_paged_by_records(sandbox: Sandbox
     rest = get(sandbox, "/v1/organizations/usage_report/claude_code", starting_at=day.isoformat(), limit="1000",
                page=first["next_page"]).json()
     records = first["data"] + rest["data"]
-    world = {d.email: d for d in sandbox.world.claude_code_usage if d.day == day}
+    world = {(d.email, d.is_remote): d for d in sandbox.world.claude_code_usage if d.day == day}
 
     assert first["has_more"] is True and rest["has_more"] is False
-    assert {r["actor"]["email_address"] for r in records} == set(world)
+    assert {(r["actor"]["email_address"], r["is_remote"]) for r in records} == set(world)
     record = records[0]
-    truth = world[record["actor"]["email_address"]]
+    truth = world[(record["actor"]["email_address"], record["is_remote"])]
     assert record["core_metrics"]["lines_of_code"]["added"] == truth.lines_added
     assert record["model_breakdown"][0]["estimated_cost"] == {"amount": truth.estimated_cost_cents, "currency": "USD"}
     assert sum(t["accepted"] for t in record["tool_actions"].values()) == truth.tool_accepts
@@ -154,3 +155,17 @@ def test_requests_need_the_admin_key_and_a_version(sandbox: Sandbox, headers: di
     answer = get(sandbox, USAGE, headers=headers, starting_at="2026-04-01T00:00:00Z")
     assert answer.status_code == status
     assert answer.json()["error"]["type"] == kind
+
+
+def test_an_actor_day_with_remote_and_local_use_is_reported_as_two_records(sandbox: Sandbox) -> None:
+    both = collections.Counter((d.day, d.email) for d in sandbox.world.claude_code_usage)
+    day, email = next(key for key, n in sorted(both.items()) if n == 2)
+    records = get(sandbox, "/v1/organizations/usage_report/claude_code", starting_at=day.isoformat(),
+                  limit="1000").json()["data"]
+
+    mine = {r["is_remote"]: r for r in records if r["actor"]["email_address"] == email}
+    truth = {d.is_remote: d for d in sandbox.world.claude_code_usage if (d.day, d.email) == (day, email)}
+    assert set(mine) == set(truth) == {False, True}
+    for remote, record in mine.items():
+        assert record["core_metrics"]["num_sessions"] == truth[remote].sessions
+        assert record["model_breakdown"][0]["estimated_cost"]["amount"] == truth[remote].estimated_cost_cents

@@ -99,3 +99,41 @@ def test_more_than_twenty_requests_a_minute_get_429_with_retry_after(running: Sa
     assert refused.json() == {"error": "Too Many Requests", "message": "Rate limit exceeded. Please try again later."}
     assert refused.headers["Retry-After"] == "60"
     assert later.status_code == 200
+
+
+def test_usage_events_are_paged_newest_first_over_the_range(sandbox: Sandbox) -> None:
+    start, end = ms(ANCHOR - timedelta(days=10)), ms(ANCHOR) - 1
+    body = {"startDate": start, "endDate": end, "pageSize": 50}
+    first = post(sandbox, "/teams/filtered-usage-events", body).json()
+    pages = [first] + [post(sandbox, "/teams/filtered-usage-events", {**body, "page": n}).json()
+                       for n in range(2, first["pagination"]["numPages"] + 1)]
+    events = [e for p in pages for e in p["usageEvents"]]
+    expected = [e for e in sandbox.world.cursor_events if start <= int(e["timestamp"]) <= end]
+
+    assert first["totalUsageEventsCount"] == len(expected) == len(events) > 50
+    assert first["pagination"] == {"numPages": -(-len(expected) // 50), "currentPage": 1, "pageSize": 50,
+                                   "hasNextPage": True, "hasPreviousPage": False}
+    assert pages[-1]["pagination"]["hasNextPage"] is False
+    assert sorted(events, key=lambda e: -int(e["timestamp"])) == events
+    assert sorted(map(str, events)) == sorted(map(str, expected))
+    assert all(isinstance(e["timestamp"], str) for e in events)
+    assert all(("tokenUsage" in e) == e["isTokenBasedCall"] for e in events)
+
+
+def test_the_cycle_spend_is_the_sum_of_the_cycles_charged_events(sandbox: Sandbox) -> None:
+    cycle = sandbox.world.cursor_cycle_start or ANCHOR
+    charged: dict[str, float] = {}
+    for event in sandbox.world.cursor_events:
+        if int(event["timestamp"]) >= ms(cycle) and event["kind"] == "Usage-based" and not event["isFreeBugbot"]:
+            email = event["userEmail"]
+            charged[email] = charged.get(email, 0.0) + event["tokenUsage"]["totalCents"]
+    spend = post(sandbox, "/teams/spend", {"pageSize": 1000}).json()["teamMemberSpend"]
+
+    assert charged and {r["email"]: r["spendCents"] for r in spend if r["spendCents"]} == {
+        email: round(cents) for email, cents in charged.items() if round(cents)}
+
+
+@pytest.mark.parametrize("body", [
+    {"startDate": 0, "endDate": 91 * DAY_MS}, {"page": 0}, {"pageSize": 1001}, {"startDate": "yesterday"}])
+def test_bad_usage_event_requests_are_rejected(sandbox: Sandbox, body: dict[str, Any]) -> None:
+    assert post(sandbox, "/teams/filtered-usage-events", body).status_code == 400

@@ -27,8 +27,28 @@ from tests.infra.test_terraform import job_settings  # noqa: E402
 
 UTC = dt.UTC
 MODELS: tuple[type[BaseModel], ...] = (DialpadParams, GmailParams, SyncParams, UsageParams)
-TOMORROW = (dt.datetime.now(UTC) + dt.timedelta(days=1)).date().isoformat()
-IN_AN_HOUR = (dt.datetime.now(UTC) + dt.timedelta(hours=1)).isoformat()
+
+
+class FromNow:
+    """A value relative to the moment the test runs (its repr, the test id, is the same on every xdist worker)."""
+
+    def __init__(self, label: str, delta: dt.timedelta, as_date: bool = False) -> None:
+        self.label, self.delta, self.as_date = label, delta, as_date
+
+    def __repr__(self) -> str:
+        return self.label
+
+    def text(self) -> str:
+        moment = dt.datetime.now(UTC) + self.delta
+        return moment.date().isoformat() if self.as_date else moment.isoformat()
+
+
+def resolved(value: Any) -> Any:
+    return value.text() if isinstance(value, FromNow) else value
+
+
+TOMORROW = FromNow("tomorrow", dt.timedelta(days=1), as_date=True)
+IN_AN_HOUR = FromNow("in-an-hour", dt.timedelta(hours=1))
 NOT_A_DATE: list[Any] = [
     "0001-01-01", "1900-01-01", "1999-12-31", "9999-12-31", TOMORROW, 0, 1, 1_700_000_000, "1", "0", "1700000000",
     1.5, True, None, [], {}, "2026-02-30", "2026-1-5", "20260105", "2026-01-05T00:00:00", " 2026-01-05",
@@ -58,13 +78,13 @@ def test_given_a_date_field_then_only_an_iso_date_string_from_2000_to_today_is_a
     if value is None:
         assert getattr(model.model_validate({**extra, name: None}), name) is None
         return
-    assert params.DATE_ALLOWED in refusal(model, {**extra, name: value})
+    assert params.DATE_ALLOWED in refusal(model, {**extra, name: resolved(value)})
 
 
 @pytest.mark.parametrize("value", NOT_A_DATETIME)
 def test_given_started_after_then_only_an_iso_date_or_datetime_string_from_2000_to_now_is_accepted(
         value: Any) -> None:
-    assert params.DATETIME_ALLOWED in refusal(DialpadParams, {"sync_type": "full", "started_after": value})
+    assert params.DATETIME_ALLOWED in refusal(DialpadParams, {"sync_type": "full", "started_after": resolved(value)})
 
 
 def test_given_valid_dates_then_they_are_read_as_utc_dates_and_datetimes() -> None:

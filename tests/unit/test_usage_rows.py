@@ -13,8 +13,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "functions" / "usag
 
 from usage_rows import (
     cents_to_usd,
+    claude_code_key,
     claude_code_row,
     cost_rows,
+    cursor_event_key,
+    cursor_event_row,
     cursor_spend_row,
     cursor_usage_row,
     usage_key,
@@ -97,6 +100,15 @@ def test_a_claude_code_record_sums_tool_actions_and_nests_model_costs() -> None:
     assert (row["tool_accepted"], row["tool_rejected"], row["lines_added"]) == (33, 3, 342)
     assert row["model_breakdown"][0]["estimated_cost_usd"] == Decimal("1.86")
     assert row["model_breakdown"][0]["cache_creation_tokens"] == 2340
+    assert row["is_remote"] is False
+
+
+def test_remote_and_local_claude_code_records_of_an_actor_day_have_different_keys() -> None:
+    local = {"actor": {"type": "user_actor", "email_address": "ann@example.com"}, "date": "2025-08-08"}
+
+    keys = {claude_code_key(claude_code_row(record, STAMP)) for record in (local, {**local, "is_remote": True})}
+
+    assert keys == {"2025-08-08|user_actor|ann@example.com|false", "2025-08-08|user_actor|ann@example.com|true"}
 
 
 def test_cursor_rows_are_keyed_on_the_lowercased_email_and_the_api_day() -> None:
@@ -157,3 +169,41 @@ def test_sheet_rows_are_read_by_header_name_with_ragged_and_blank_rows() -> None
 def test_a_sheet_without_a_required_column_is_rejected() -> None:
     with pytest.raises(SheetLayoutError, match="user_email"):
         list(parse_rows([["api_key_name", "owner"]], 1, MAPPING_COLUMNS, ("api_key_name", "user_email")))
+
+
+EVENT = {"timestamp": "1750979225854", "model": "claude-4-opus", "kind": "Usage-based", "maxMode": True,
+         "requestsCosts": 5, "isTokenBasedCall": True, "isFreeBugbot": False, "userEmail": " A@Co.com",
+         "tokenUsage": {"inputTokens": 126, "outputTokens": 450, "cacheWriteTokens": 6112, "cacheReadTokens": 11964,
+                        "totalCents": 20.18}}
+
+
+def test_a_usage_event_is_keyed_on_its_millisecond_email_and_model_and_charges_its_token_cents() -> None:
+    row = cursor_event_row(EVENT, STAMP)
+
+    assert row is not None
+    assert row["event_at"] == dt.datetime(2025, 6, 26, 23, 7, 5, 854000, tzinfo=dt.UTC)
+    assert (row["usage_date"], row["user_email"], row["email"]) == (dt.date(2025, 6, 26), "a@co.com", " A@Co.com")
+    assert cursor_event_key(row) == "1750979225854|a@co.com|claude-4-opus"
+    assert (row["total_cents"], row["charged_cents"], row["charged_usd"]) == (
+        Decimal("20.18"), Decimal("20.18"), Decimal("0.2018"))
+    assert (row["input_tokens"], row["cache_read_tokens"], row["requests_costs"]) == (126, 11964, Decimal(5))
+
+
+@pytest.mark.parametrize(("changes", "charged"), [
+    ({"kind": "Included in Business"}, Decimal(0)),
+    ({"kind": None, "kindLabel": "USAGE_EVENT_KIND_USAGE_BASED"}, Decimal("20.18")),
+    ({"kind": None, "kindLabel": "Errored, Not Charged"}, Decimal(0)),
+    ({"isFreeBugbot": True}, Decimal(0)),
+    ({"isTokenBasedCall": False, "tokenUsage": None}, None),
+])
+def test_only_usage_based_events_charge_and_one_without_a_token_cost_is_unpriced(
+        changes: dict[str, object], charged: Decimal | None) -> None:
+    row = cursor_event_row({**EVENT, **changes}, STAMP)
+
+    assert row is not None and row["charged_cents"] == charged
+
+
+def test_a_usage_event_without_an_email_or_model_is_dropped_or_keyed_on_empty() -> None:
+    assert cursor_event_row({**EVENT, "userEmail": None}, STAMP) is None
+    row = cursor_event_row({**EVENT, "model": None, "isTokenBasedCall": False}, STAMP)
+    assert row is not None and row["model"] == "" and row["input_tokens"] is None
