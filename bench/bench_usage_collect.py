@@ -34,7 +34,8 @@ from tools.invoke import invoke  # noqa: E402
 from tools.pipeline import by_cloud_name  # noqa: E402
 
 RAW_TABLES = ("raw_anthropic_usage", "raw_anthropic_cost", "raw_anthropic_claude_code", "raw_anthropic_api_keys",
-              "raw_cursor_usage", "raw_cursor_spend", "raw_cursor_members", "raw_key_mapping_sheet")
+              "raw_cursor_usage", "raw_cursor_usage_events", "raw_cursor_spend", "raw_cursor_members",
+              "raw_key_mapping_sheet")
 
 
 def peak_rss_mb() -> float:
