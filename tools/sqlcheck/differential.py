@@ -4,6 +4,10 @@ The pipeline runs on a small seeded world into a throwaway DuckDB file while eve
 recorded. Every table's rows are then handed to ZetaSQL as table contents, and each view (in dependency order,
 a view's BigQuery answer feeding the views that read it), each read-only job query with the parameters the
 pipeline really used, and each demo query is evaluated on both engines at one fixed "now".
+
+ZetaSQL's server takes requests of at most 4 MiB, so a table's columns that a statement never names (message
+bodies, transcripts, embeddings, for most of them) are sent as NULL; a statement that reads whole rows (`*`, a
+table alias used as a value) gets every column.
 """
 
 from __future__ import annotations
@@ -100,9 +104,41 @@ def referenced_tables(sql: str) -> set[str]:
     return {t.name for tree in sqlglot.parse(sql, read="bigquery") if tree for t in tree.find_all(exp.Table)}
 
 
+@dataclass
+class StoredTable:
+    """A table's rows, turned into ZetaSQL table content with only the columns a statement needs."""
+
+    columns: list[tuple[str, Any]]
+    rows: list[dict[str, Any]]
+    _whole: Any = None
+
+    def content(self, needed: set[str] | None) -> Any:
+        if needed is None:
+            if self._whole is None:
+                self._whole = table_content(self.columns, self.rows)
+            return self._whole
+        kept = [name for name, _ in self.columns if name.lower() in needed]
+        return table_content(self.columns, [{name: row.get(name) for name in kept} for row in self.rows])
+
+
 def table_contents(warehouse: DuckDBWarehouse, catalog: Catalog) -> dict[str, Any]:
-    return {name: table_content(catalog.schemas[name], warehouse.query(f"select * from {name}"))
+    return {name: StoredTable(catalog.schemas[name], warehouse.query(f"select * from {name}"))
             for name in sqlfiles.table_files()}
+
+
+def referenced_columns(sql: str) -> set[str] | None:
+    """Every name a statement uses as (part of) a column reference, lower-cased; None when it reads whole rows."""
+    import sqlglot
+    from sqlglot import exp
+
+    trees = [tree for tree in sqlglot.parse(sql, read="bigquery") if tree]
+    if any(isinstance(star.parent, (exp.Select, exp.Column)) for tree in trees for star in tree.find_all(exp.Star)):
+        return None
+    columns = [column for tree in trees for column in tree.find_all(exp.Column)]
+    relations = {t.alias_or_name.lower() for tree in trees for t in tree.find_all(exp.Table)}
+    if any(not column.table and column.name.lower() in relations for column in columns):
+        return None
+    return {part.name.lower() for column in columns for part in column.parts}
 
 
 def compare(catalog: Catalog, warehouse: DuckDBWarehouse, label: str, bigquery_sql: str, duckdb_sql: str,
@@ -118,10 +154,10 @@ def _compare(catalog: Catalog, warehouse: DuckDBWarehouse, label: str, bigquery_
     types = parameter_types(bigquery_sql, params)
     plain = {k: v.value if isinstance(v, Typed) else v for k, v in params.items()}
     bq_params = {k: (scalar_type(t), to_value(plain[k], scalar_type(t))) for k, t in types.items()}
-    used = referenced_tables(bigquery_sql)
+    used, needed = referenced_tables(bigquery_sql), referenced_columns(bigquery_sql)
+    sent = {k: v.content(needed) if isinstance(v, StoredTable) else v for k, v in contents.items() if k in used}
     try:
-        response = catalog.server.evaluate(bigquery_sql, catalog.proto(),
-                                           {k: v for k, v in contents.items() if k in used}, bq_params)
+        response = catalog.server.evaluate(bigquery_sql, catalog.proto(), sent, bq_params)
     except AnalysisError as exc:
         return Comparison(label, 0, f"ZetaSQL: {exc}"), None
     bq_columns, bq_rows = answer(response)
