@@ -141,3 +141,17 @@ def test_now_is_pinned_on_both_engines() -> None:
 def test_information_schema_views_analysts_query_are_known(project_catalog: Catalog, view: str) -> None:
     sql = f"select table_name from INFORMATION_SCHEMA.{view} where table_schema = 'sales_intel'"
     assert analyze.analyze_all(project_catalog, [statements.Statement("x", sql)]) == (1, [])
+
+
+@pytest.mark.parametrize(("sql", "needed"), [
+    ("select a, t.b.c from t", {"a", "t", "b", "c"}),
+    ("select count(*) from t", set()),
+    ("with f as (select a from t) select * from f", {"a"}),
+    ("select * from (select a from t)", {"a"}),
+    ("select * from t", None),
+    ("with f as (select * from t) select * from f", None),
+    ("select p.* from t as p", None),
+    ("select to_json_string(p) from t as p", None),
+])
+def test_the_differential_sends_only_the_columns_a_statement_names(sql: str, needed: set[str] | None) -> None:
+    assert differential.referenced_columns(sql) == needed

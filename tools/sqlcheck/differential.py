@@ -132,7 +132,18 @@ def referenced_columns(sql: str) -> set[str] | None:
     from sqlglot import exp
 
     trees = [tree for tree in sqlglot.parse(sql, read="bigquery") if tree]
-    if any(isinstance(star.parent, (exp.Select, exp.Column)) for tree in trees for star in tree.find_all(exp.Star)):
+    ctes = {cte.alias_or_name.lower() for tree in trees for cte in tree.find_all(exp.CTE)}
+
+    def whole_rows(star: exp.Star) -> bool:
+        """`*` or `t.*` over a stored table (a star over a CTE only passes on the columns the CTE names)."""
+        select = star.find_ancestor(exp.Select)
+        if not isinstance(star.parent, (exp.Select, exp.Column)) or select is None:
+            return False
+        sources = [select.args.get("from_"), *(select.args.get("joins") or [])]
+        tables = [source.this for source in sources if source is not None]
+        return any(isinstance(t, exp.Table) and t.name.lower() not in ctes for t in tables)
+
+    if any(whole_rows(star) for tree in trees for star in tree.find_all(exp.Star)):
         return None
     columns = [column for tree in trees for column in tree.find_all(exp.Column)]
     relations = {t.alias_or_name.lower() for tree in trees for t in tree.find_all(exp.Table)}
