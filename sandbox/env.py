@@ -11,6 +11,7 @@ import json
 from sandbox.apis import anthropic, cursor, salesforce_org
 from sandbox.server import Sandbox
 from sandbox.usage_sheet import MAPPING_TAB, PEOPLE_TAB, SPREADSHEET_ID
+from sandbox.world_context import SELLER_DOMAIN
 
 FAKE_TOKEN = "sandbox-fake-token"
 
@@ -42,4 +43,5 @@ def settings_env(sandbox: Sandbox) -> dict[str, str]:
         "USAGE_SHEET_ID": SPREADSHEET_ID,
         "USAGE_SHEET_RANGE": f"{MAPPING_TAB}!A:E",
         "USAGE_PEOPLE_RANGE": f"{PEOPLE_TAB}!A:C",
+        "COMPANY_DOMAINS": SELLER_DOMAIN,
     }

@@ -12,10 +12,12 @@ from typing import Any
 
 from sandbox.world_activity import build_activity
 from sandbox.world_calls import build_calls
+from sandbox.world_cases import build_mail
 from sandbox.world_context import SELLER_DOMAIN, SELLER_NAME, GenContext
 from sandbox.world_crm import Crm, Rep, build_accounts, build_contacts, build_users
 from sandbox.world_eng import ApiKey, Engineer, Workspace, build_org
-from sandbox.world_mail import build_mail
+from sandbox.world_identity import mess_contacts, mess_leads
+from sandbox.world_labels import label_identities
 from sandbox.world_models import Call, Email, EmailThread
 from sandbox.world_pipeline import build_leads, build_opportunities
 from sandbox.world_schema import OBJECT_BY_PREFIX, WORLD_LISTS, SfRecord
@@ -53,6 +55,8 @@ class World:
     cursor_events: list[dict[str, Any]] = field(default_factory=list)
     cursor_cycle_start: datetime | None = None
     key_mapping_sheet: list[list[str]] = field(default_factory=list)
+    cases: dict[str, list[str]] = field(default_factory=dict)
+    """Identity case → the Salesforce record ids generated for it (contacts deleted, switchboard pairs, ...)."""
     truth: Truth = field(default_factory=Truth)
     _index: dict[str, SfRecord] = field(default_factory=dict, repr=False, compare=False)
 
@@ -109,10 +113,13 @@ def build_world(seed: int = 7, scale: int = 1, anchor: datetime | None = None) -
     build_users(ctx, crm)
     build_accounts(ctx, crm, truth)
     build_contacts(ctx, crm, truth)
+    mess_contacts(ctx, crm, truth)
     build_opportunities(ctx, crm, truth)
     build_leads(ctx, crm, truth)
+    mess_leads(ctx, crm, truth)
     mail = build_mail(ctx, crm, truth)
     calls = build_calls(ctx, crm, truth)
+    label_identities(crm, truth, mail.emails, calls)
     activity = build_activity(ctx, crm, calls, mail.emails)
     org = build_org(ctx, truth)
     usage: Usage = build_usage(ctx, org)
@@ -124,5 +131,5 @@ def build_world(seed: int = 7, scale: int = 1, anchor: datetime | None = None) -
         workspaces=org.workspaces, api_keys=org.api_keys, anthropic_usage=usage.anthropic,
         claude_code_usage=usage.claude_code, cursor_members=usage.cursor_members,
         cursor_daily=usage.cursor_daily, cursor_events=usage.cursor_events, cursor_cycle_start=usage.cursor_cycle_start,
-        key_mapping_sheet=org.key_mapping_sheet, truth=truth,
+        key_mapping_sheet=org.key_mapping_sheet, cases=crm.cases, truth=truth,
     )

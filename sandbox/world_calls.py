@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from sandbox.world_context import GenContext, days_before
 from sandbox.world_crm import Crm, Rep
+from sandbox.world_identity import PER_CASE
 from sandbox.world_models import Call
 from sandbox.world_people import short_company
 from sandbox.world_phones import Phone, display
@@ -17,6 +18,7 @@ from sandbox.world_truth import Truth
 
 _WORK_HOURS_UTC = {"US": range(14, 23), "CA": range(14, 23), "GB": range(8, 17), "AU": range(0, 7)}
 _OTHER_INTENTS = ("scheduling", "objection", "renewal", "checkin", "timeline")
+_CASES = ("switchboard", "phone_format", "deleted_contact")
 _TALK_LOG_SECONDS = (math.log(45), math.log(2400))
 """Connected calls last from 45 s to 40 min, log-uniformly."""
 
@@ -32,8 +34,34 @@ class _CallWriter:
         self.dialpad_contacts: dict[str, str] = {}
 
     def write(self, count: int) -> list[Call]:
-        calls = [self._call() for _ in range(count)]
+        calls = [self._call(self._counterpart()) for _ in range(count - len(_CASES) * PER_CASE * self.ctx.scale)]
+        calls += self._case_calls()
         calls.sort(key=lambda call: call.date_started)
+        return calls
+
+    def _case_calls(self) -> list[Call]:
+        """Calls for the designed identity cases, from their own random stream: a switchboard number (either of
+        the two contacts on it really called), a number typed in another format than the Dialpad record's,
+        and a contact since deleted in Salesforce."""
+        self.rng = self.ctx.rng("call-cases")
+        n = PER_CASE * self.ctx.scale
+        contacts = {c["Id"]: c for c in self.crm.contacts}
+        pairs = self.crm.cases["switchboard"]
+        designed = {i for ids in self.crm.cases.values() for i in ids}
+        typed = [c for c in self.contacts if c["Id"] not in designed and c["Phone"] != self.crm.phones[c["Id"]].e164]
+        chosen = {
+            "switchboard": [contacts[self.rng.choice(pairs[2 * (k % (len(pairs) // 2)):][:2])]
+                            for k in range(n if pairs else 0)],
+            "phone_format": self.rng.sample(typed, k=min(n, len(typed))),
+            "deleted_contact": [contacts[self.rng.choice(self.crm.cases["deleted_contact"])] for _ in range(n)],
+        }
+        calls = []
+        for case in _CASES:
+            for contact in chosen[case]:
+                account = self.accounts[contact["AccountId"]]
+                intent = self.rng.choice(_OTHER_INTENTS)
+                calls.append(self._call((contact, account, self.crm.phones[contact["Id"]], intent),
+                                        international=case == "phone_format"))
         return calls
 
     def _counterpart(self) -> tuple[SfRecord | None, SfRecord | None, Phone, str]:
@@ -55,9 +83,10 @@ class _CallWriter:
     def _rep_for(self, owner_id: str | None) -> Rep:
         return self.reps.get(owner_id or "") or self.rng.choice(self.crm.reps)
 
-    def _call(self) -> Call:
+    def _call(self, counterpart: tuple[SfRecord | None, SfRecord | None, Phone, str],
+              international: bool = False) -> Call:
         rng = self.rng
-        record, account, phone, intent = self._counterpart()
+        record, account, phone, intent = counterpart
         rep = self._rep_for(record["OwnerId"] if record else None)
         started = self._start_time(phone.country)
         connected = rng.random() < 0.85
@@ -69,7 +98,8 @@ class _CallWriter:
             self.ctx.ids.numeric(16), started, started + ring if connected else None, ended,
             "outbound" if outbound else "inbound",
             "hangup" if connected else ("voicemail" if outbound else "missed"),
-            phone.e164 if rng.random() < 0.85 else display(rng, phone, international=True), rep.phone,
+            phone.e164 if rng.random() < 0.85 and not international else display(rng, phone, international=True),
+            rep.phone,
             rep.dialpad_user_id, rep.user_id, rep.email, rep.name, self._dialpad_contact(record, phone),
             connected and rng.random() < 0.85, intent, account["Id"] if account else None,
             record["Id"] if record else None,

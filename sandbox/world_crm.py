@@ -58,6 +58,8 @@ class Crm:
     """Account id → country code, which decides phone formats and mail TLDs."""
     phones: dict[str, Phone] = field(default_factory=dict)
     """Contact or Lead id → its number (the record itself holds the number as typed)."""
+    cases: dict[str, list[str]] = field(default_factory=dict)
+    """Identity case → the record ids generated for it on purpose (see world_identity)."""
 
 
 def build_users(ctx: GenContext, crm: Crm) -> None:

@@ -36,7 +36,7 @@ class Mail:
 
 
 @dataclass
-class _Plan:
+class Plan:
     """Who talks to whom about what, before any message is written."""
 
     kind: str
@@ -50,7 +50,7 @@ class _Plan:
     mailboxes: list[str] = field(default_factory=list)
 
 
-class _MailWriter:
+class MailWriter:
     def __init__(self, ctx: GenContext, crm: Crm, truth: Truth) -> None:
         self.ctx, self.crm, self.truth = ctx, crm, truth
         self.rng = ctx.rng("mail")
@@ -71,8 +71,26 @@ class _MailWriter:
                 self._newsletter()
             else:
                 self._conversation(self._plan(kind))
-        assign_history_ids(self.mail.emails, self.ctx)
         return self.mail
+
+    def exchange(self, plan: Plan, replied: bool) -> None:
+        """A short thread for one designed identity case: the counterpart writes (to the rep, with `plan.cc`),
+        and the rep sometimes answers."""
+        plan.mailboxes = [plan.rep.email]
+        slots = deal_slots(self.rng, plan.company, self.ctx.anchor)
+        thread = EmailThread("", subject(self.rng, plan.intent, slots), plan.intent, plan.kind, plan.account_id,
+                             plan.record_id, plan.counterpart)
+        rep_address = Address(plan.rep.name, plan.rep.email)
+        at = days_before(self.rng, self.ctx.anchor, 90, 3)
+        previous: list[Email] = []
+        for sender, recipient in ((plan.counterpart, rep_address), (rep_address, plan.counterpart))[:1 + replied]:
+            text = self._text(plan, sender is rep_address, slots, sender, recipient,
+                              previous[-1] if previous else None)
+            previous.append(self._deliver(plan, thread, sender, [recipient], text, at, previous))
+            at += timedelta(minutes=self.rng.randrange(20, 2 * 24 * 60))
+        if plan.intent in BUYING_INTENTS and plan.account_id:
+            self.truth.intent_accounts.add(plan.account_id)
+        self.mail.threads.append(thread)
 
     def _owner_mailbox(self, owner_id: str) -> Rep:
         rep = self.reps.get(owner_id)
@@ -94,17 +112,17 @@ class _MailWriter:
             return self.rng.choice((*BUYING_INTENTS, "timeline"))
         return self.rng.choice(_OTHER_INTENTS)
 
-    def _plan(self, kind: str) -> _Plan:
+    def _plan(self, kind: str) -> Plan:
         rng = self.rng
         if kind == "lead":
             lead = rng.choice(self.leads)
             account_id = self.truth.domain_to_account.get(lead["Email"].split("@")[1].lower())
             intent = self._intent(account_id) if account_id else rng.choice(_LEAD_INTENTS)
-            return _Plan(kind, self._owner_mailbox(lead["OwnerId"]), self._address_of(lead), account_id,
+            return Plan(kind, self._owner_mailbox(lead["OwnerId"]), self._address_of(lead), account_id,
                          lead["Id"], intent, short_company(lead["Company"]))
         contact = rng.choice(self.contacts)
         account = self.accounts[contact["AccountId"]]
-        plan = _Plan(kind, self._owner_mailbox(account["OwnerId"]), self._address_of(contact), account["Id"],
+        plan = Plan(kind, self._owner_mailbox(account["OwnerId"]), self._address_of(contact), account["Id"],
                      contact["Id"], self._intent(account["Id"]), short_company(account["Name"]))
         if kind == "unknown":
             self._stranger_at(plan, self.truth.account_domains[account["Id"]])
@@ -114,7 +132,7 @@ class _MailWriter:
             plan.cc.append(self._address_of(rng.choice(self.by_account[account["Id"]])))
         return plan
 
-    def _stranger_at(self, plan: _Plan, domain: str) -> None:
+    def _stranger_at(self, plan: Plan, domain: str) -> None:
         """Someone at the account's domain who is in no CRM record: a colleague or a role mailbox."""
         plan.record_id = None
         if plan.intent == "procurement" and self.rng.random() < 0.5:
@@ -126,7 +144,7 @@ class _MailWriter:
             plan.counterpart = self._person(first, last, email)
         self.truth.unknown_addresses.add(plan.counterpart.email.lower())
 
-    def _personal(self, plan: _Plan, contact: SfRecord) -> None:
+    def _personal(self, plan: Plan, contact: SfRecord) -> None:
         """Half are a contact writing from a personal address, half strangers on free mail."""
         first, last = self.ctx.names.person()
         if self.rng.random() < 0.5:
@@ -140,14 +158,14 @@ class _MailWriter:
         if plan.record_id:
             self.truth.personal_aliases[email] = plan.record_id
 
-    def _copy_colleague(self, plan: _Plan) -> None:
+    def _copy_colleague(self, plan: Plan) -> None:
         """Sometimes a second rep is on copy; when that rep's mailbox is synced, it gets its own copies."""
         colleague = self.rng.choice([rep for rep in self.crm.reps if rep is not plan.rep])
         plan.cc.append(Address(colleague.name, colleague.email))
         if colleague.has_mailbox:
             plan.mailboxes.append(colleague.email)
 
-    def _conversation(self, plan: _Plan) -> None:
+    def _conversation(self, plan: Plan) -> None:
         rng = self.rng
         rep_address = Address(plan.rep.name, plan.rep.email)
         plan.mailboxes = [plan.rep.email]
@@ -173,7 +191,7 @@ class _MailWriter:
             self.truth.intent_accounts.add(plan.account_id)
         self.mail.threads.append(thread)
 
-    def _text(self, plan: _Plan, from_rep: bool, slots: dict[str, str], sender: Address, recipient: Address,
+    def _text(self, plan: Plan, from_rep: bool, slots: dict[str, str], sender: Address, recipient: Address,
               last: Email | None) -> str:
         names = {"from_first": _first(sender), "to_first": _first(recipient)}
         text = body(self.rng, plan.intent, from_rep, {**slots, **names})
@@ -182,7 +200,7 @@ class _MailWriter:
             text += quote_reply(last.body, header)
         return text
 
-    def _deliver(self, plan: _Plan, thread: EmailThread, sender: Address, to: list[Address], text: str,
+    def _deliver(self, plan: Plan, thread: EmailThread, sender: Address, to: list[Address], text: str,
                  at: datetime, previous: list[Email]) -> Email:
         """Writes one message into every synced mailbox on the thread; returns the first copy."""
         rfc822 = self._rfc822(sender, at)
@@ -214,7 +232,7 @@ class _MailWriter:
             labels.append("UNREAD")
         return labels
 
-    def _attachments(self, plan: _Plan, sender: Address) -> list[Attachment]:
+    def _attachments(self, plan: Plan, sender: Address) -> list[Attachment]:
         from_rep = sender.email.endswith(SELLER_DOMAIN)
         if plan.intent == "pricing" and from_rep and self.rng.random() < 0.5:
             name = f"Northwind_Quote_{slugify(plan.company)}.pdf"
@@ -226,7 +244,7 @@ class _MailWriter:
         return []
 
     def _rfc822(self, sender: Address, at: datetime) -> str:
-        domain = sender.email.split("@")[1].lower()
+        domain = sender.email.split("@")[1].strip().lower()
         if domain == SELLER_DOMAIN or domain in _FREE_MAIL:
             return f"<CA{self.ctx.ids.token(30)}@mail.gmail.com>"
         return f"<{at:%Y%m%d%H%M%S}.{self.ctx.ids.token(12).lower()}@mail.{domain}>"
@@ -236,7 +254,7 @@ class _MailWriter:
         name, address = self.rng.choice(NEWSLETTER_SENDERS)
         title, text = newsletter(self.rng)
         sender = Address(name, address)
-        plan = _Plan("newsletter", rep, sender, None, None, "newsletter", name, mailboxes=[rep.email])
+        plan = Plan("newsletter", rep, sender, None, None, "newsletter", name, mailboxes=[rep.email])
         thread = EmailThread("", title, "newsletter", "newsletter", None, None, sender)
         email = self._deliver(plan, thread, sender, [Address("", rep.email)], text,
                               days_before(self.rng, self.ctx.anchor, 90, 0.01), [])
@@ -263,7 +281,3 @@ def assign_history_ids(emails: list[Email], ctx: GenContext) -> None:
         for email in sorted(mailbox_emails, key=lambda e: (e.sent_at, e.message_id)):
             history += rng.randrange(1, 60)
             email.history_id = history
-
-
-def build_mail(ctx: GenContext, crm: Crm, truth: Truth) -> Mail:
-    return _MailWriter(ctx, crm, truth).write(600 * ctx.scale)

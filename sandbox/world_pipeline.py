@@ -66,7 +66,7 @@ def _opportunity(ctx: GenContext, rng: random.Random, account: SfRecord, stage: 
 def build_leads(ctx: GenContext, crm: Crm, truth: Truth) -> None:
     rng = ctx.rng("leads")
     total = 60 * ctx.scale
-    converted = rng.sample(crm.contacts, k=total * 15 // 100)
+    converted = rng.sample(crm.contacts, k=total // 4)
     first_opportunity: dict[str, str] = {}
     for opportunity in reversed(crm.opportunities):
         first_opportunity[opportunity["AccountId"]] = opportunity["Id"]

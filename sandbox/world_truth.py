@@ -5,6 +5,31 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+CASE_TYPES = (
+    "exact", "lead", "case_variant", "plus_tag", "dotted_gmail", "personal_named", "personal_unnamed",
+    "personal_alone", "domain_alias", "domain_colleague", "website_variant", "lookalike_domain", "converted_lead",
+    "deleted_contact", "switchboard", "phone_format", "unknown", "noise",
+)
+"""Identity case labels: how an address or number came to be, decided when the world generated it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """Who is really behind one mail address or one call, and whether Salesforce holds a way to know it."""
+
+    contact_id: str | None
+    lead_id: str | None
+    account_id: str | None
+    case: str
+    in_salesforce: bool
+    """The address, the number or the account's domain is in Salesforce in some form (recall counts it)."""
+    candidates: tuple[str, ...] = ()
+    """Ambiguous by design (a switchboard number): every live contact that holds the number."""
+
+    @property
+    def ambiguous(self) -> bool:
+        return bool(self.candidates)
+
 
 @dataclass
 class Truth:
@@ -33,6 +58,10 @@ class Truth:
     call_record: dict[str, str | None] = field(default_factory=dict)
     """Dialpad call id → the Contact or Lead on the other end (None for unknown numbers)."""
     call_account: dict[str, str | None] = field(default_factory=dict)
+    address_identity: dict[str, Identity] = field(default_factory=dict)
+    """Every external address in mail, normalised as gmail-sync stores it (trimmed, lower-cased) → Identity."""
+    call_identity: dict[str, Identity] = field(default_factory=dict)
+    """Every Dialpad call id → the Identity on its external number."""
     key_owner: dict[str, str | None] = field(default_factory=dict)
     """Anthropic API key id → owner's email today (None for service keys)."""
     key_handovers: dict[str, tuple[date, str, str]] = field(default_factory=dict)

@@ -34,7 +34,8 @@ PIPELINE: tuple[FunctionEntry, ...] = (
     FunctionEntry("gmail-sync", "gmail_sync", {"sync_type": "full"}, ("demo/gmail_messages_per_mailbox.sql",)),
     FunctionEntry("usage-collect", "usage_collect", {}, (
         "demo/usage_cost_this_month.sql", "demo/usage_attribution_by_month.sql", "demo/usage_alerts.sql")),
-    FunctionEntry("entity-resolution", "entity_resolution", {}),
+    FunctionEntry("entity-resolution", "entity_resolution", {}, (
+        "demo/entity_resolution_match_rates.sql", "demo/entity_resolution_top_unmatched.sql")),
     FunctionEntry("generate-embeddings", "generate_embeddings", {}),
     FunctionEntry("account-scoring", "account_scoring", {}),
 )

@@ -137,3 +137,18 @@ def unnest_offset(node: exp.Expr) -> exp.Expr:
     name = names[0].name if structs and names else f"_{names[0].name if names else value}_with_offset"
     return exp.Subquery(this=exp.select(element, position).from_(inner),
                         alias=exp.TableAlias(this=exp.to_identifier(name)))
+
+
+_MARKS = {r"\p{M}", r"\pM", r"[\p{M}]", r"\p{M}+"}
+
+
+def strip_marks(node: exp.Expr) -> exp.Expr:
+    """REGEXP_REPLACE(NORMALIZE(x, NFD|NFKD), r'\\p{M}', '') folds accents ("José" → "Jose"); DuckDB has no
+    NORMALIZE but STRIP_ACCENTS does the same. Any other use of NORMALIZE is left as it is (and fails loudly)."""
+    inner, pattern, replacement = node.this, node.expression, node.args.get("replacement")
+    if not (isinstance(inner, exp.Normalize) and isinstance(pattern, exp.Literal | exp.RawString)
+            and isinstance(replacement, exp.Literal) and replacement.name == ""
+            and pattern.name in _MARKS and inner.args.get("form") is not None
+            and inner.args["form"].name.upper() in {"NFD", "NFKD"}):
+        return node
+    return exp.Anonymous(this="STRIP_ACCENTS", expressions=[inner.this.copy()])

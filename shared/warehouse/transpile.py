@@ -38,6 +38,7 @@ from shared.warehouse.rewrites_time_text import (
     date_arithmetic,
     date_trunc,
     extract_part,
+    strip_marks,
     substr_start,
     timestamp_diff,
     trim_whitespace,
@@ -74,6 +75,7 @@ _RULES: dict[type[exp.Expr], tuple[Rule, ...]] = {
     exp.Concat: (concat_text,),
     exp.DPipe: (concat_text,),
     exp.Substring: (substr_start,),
+    exp.RegexpReplace: (strip_marks,),
     exp.Unnest: (unnest_offset,),
     exp.Table: (information_schema,),
 }

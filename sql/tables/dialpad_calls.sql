@@ -31,12 +31,15 @@ create table if not exists dialpad_calls (
   source_hash string,                 -- fingerprint of the Dialpad fields, to skip unchanged calls
   ingested_at timestamp not null,
   _run_id string,
-  sf_contact_id string,
-  sf_lead_id string,
-  sf_account_id string,
-  match_method string,
-  match_confidence float64,
-  matched_at timestamp,
+  sf_contact_id string,                -- entity-resolution, from external_number: the matched contact
+  sf_lead_id string,                   -- the matched lead (null: none, or a contact matched first)
+  sf_account_id string,                -- the contact's account or a converted lead's account
+  match_method string,                 -- manual | contact_phone | lead_phone; null: unmatched
+  match_confidence float64,            -- the method's confidence, 0-1 (functions/entity_resolution/README.md)
+  matched_at timestamp,                -- when the resolver wrote the current match (null: unmatched)
+  is_ambiguous bool,                   -- several candidates at the winning level (a shared number)
+  is_internal bool,                    -- the customer side is a Salesforce user's number: never matched
+  resolved_at timestamp,               -- when the resolver last wrote this row's match columns (null: never)
   embedding array<float64>,
   embedding_model string,
   embedding_text_hash string,

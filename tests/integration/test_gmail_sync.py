@@ -50,7 +50,7 @@ def test_given_the_mailboxes_when_a_full_sync_runs_then_every_message_parses_to_
                 assert row["body_text"] == truth.text, truth.variant
             assert utc(row["sent_at"]) == truth.sent_at
             assert row["subject"] == message.email.subject and row["thread_id"] == message.email.thread_id
-            expected = {(role, address.lower(), name or None) for role, address, name in truth.participants}
+            expected = {(role, address.strip().lower(), name or None) for role, address, name in truth.participants}
             assert people[(mailbox, message.email.message_id)] == expected
             assert files.get((mailbox, message.email.message_id), set()) == set(truth.attachments)
             assert (row["rfc822_message_id"], row["in_reply_to"], list(row["references_ids"])) == (

@@ -62,7 +62,7 @@ def test_simple_salesforce_reads_a_query_all_job_set_by_set(sandbox: Sandbox, sf
 
     rows = [row for text in sets for row in csv.DictReader(io.StringIO(text))]
     assert len(sets) == -(-len(world.contacts) // 100) and len(rows) == len(world.contacts)
-    assert {r["Id"] for r in rows if r["IsDeleted"] == "true"} == {gone["Id"]}
+    assert {r["Id"] for r in rows if r["IsDeleted"] == "true"} == {gone["Id"], *world.cases["deleted_contact"]}
     assert rows[0]["SystemModstamp"].endswith(".000Z")
     assert sets[0].startswith('"Id","Email","IsDeleted","SystemModstamp"\n"')
     results = sandbox.log.matching(path_prefix=JOBS, where=lambda r: r.path.endswith("/results"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from sandbox.world_ids import sf_checksum
 from sandbox.world_models import Address
 from sandbox.world_schema import SF_FIELDS, SF_PREFIXES
 from sandbox.world_text import BUYING_INTENTS
+from sandbox.world_truth import CASE_TYPES, Identity
 from sandbox.world_usage import USAGE_DAYS
 
 ANCHOR = datetime(2025, 6, 2, tzinfo=UTC)
@@ -97,7 +99,8 @@ def test_every_salesforce_record_has_its_full_field_set_and_valid_ids(world: Wor
         assert tuple(record) == SF_FIELDS[name]
         assert record["Id"].startswith(SF_PREFIXES[name]) and len(record["Id"]) == 18
         assert record["Id"][15:] == sf_checksum(record["Id"][:15])
-        assert record.get("IsDeleted", False) is False and ("IsDeleted" in record) == (name != "User")
+        deleted_by_design = record["Id"] in world.cases["deleted_contact"]
+        assert record.get("IsDeleted", False) is deleted_by_design and ("IsDeleted" in record) == (name != "User")
         assert record["CreatedDate"].tzinfo is not None
         assert record["CreatedDate"] <= record["LastModifiedDate"] <= record["SystemModstamp"] <= ANCHOR
     ids = [record["Id"] for _, record in sf_records(world)]
@@ -143,10 +146,13 @@ def test_phone_truth_maps_each_number_back_to_the_record_that_holds_it(world: Wo
 
 def test_contact_emails_are_at_their_account_domain_in_varied_case(world: World) -> None:
     domains = world.truth.account_domains
-    emails = [(c["Email"], c["AccountId"]) for c in world.contacts if c["Email"]]
+    gmail = set(world.cases["dotted_gmail"])
+    emails = [(c["Email"], c["AccountId"]) for c in world.contacts if c["Email"] and c["Id"] not in gmail]
 
     assert all(email.lower().endswith("@" + domains[account]) for email, account in emails)
     assert any(email != email.lower() for email, _ in emails)
+    assert len(gmail) >= 10
+    assert all(world.find("Contact", i)["Email"].endswith("@gmail.com") for i in gmail)  # type: ignore[index]
 
 
 def test_email_truth_maps_addresses_to_the_contact_or_lead_that_has_them(world: World) -> None:
@@ -155,8 +161,13 @@ def test_email_truth_maps_addresses_to_the_contact_or_lead_that_has_them(world: 
         assert address == address.lower()
         assert records[record_id]["Email"].lower() == address
     converted = [lead for lead in world.leads if lead["IsConverted"] and lead["Email"]]
+    older_address = set(world.cases["converted_lead"])
     assert converted and all(world.truth.record_for_email(lead["Email"]) == lead["ConvertedContactId"]
-                             for lead in converted)
+                             for lead in converted if lead["Id"] not in older_address)
+    assert len(older_address) >= 10 and all(
+        world.truth.record_for_email(lead["Email"]) == lead["Id"]
+        and world.truth.address_identity[lead["Email"]].contact_id == lead["ConvertedContactId"]
+        for lead in converted if lead["Id"] in older_address)
     assert not world.truth.unknown_addresses & set(world.truth.email_to_record)
 
 
@@ -286,3 +297,107 @@ def test_key_mapping_sheet_has_a_header_and_the_known_bad_rows(world: World) -> 
             assert names.count(sheet[index][0]) == 2
         else:
             assert "@" not in sheet[index][1]
+
+
+DESIGNED_CASES = ("case_variant", "plus_tag", "dotted_gmail", "personal_named", "personal_unnamed", "domain_alias",
+                  "website_variant", "lookalike_domain", "converted_lead", "deleted_contact")
+
+
+def mail_addresses(world: World) -> dict[str, list[tuple[Address, object]]]:
+    seen: dict[str, list[tuple[Address, object]]] = {}
+    for email in world.emails:
+        for person in (email.sender, *email.to, *email.cc):
+            seen.setdefault(person.email.strip().lower(), []).append((person, email))
+    return seen
+
+
+def test_every_external_address_in_mail_and_every_call_has_an_identity_with_a_case(world: World) -> None:
+    external = {a for a in mail_addresses(world) if not a.endswith("@northwind-analytics.com")}
+
+    assert external <= set(world.truth.address_identity)
+    assert set(world.truth.call_identity) == {call.call_id for call in world.calls}
+    address_cases = Counter(i.case for i in world.truth.address_identity.values())
+    call_cases = Counter(i.case for i in world.truth.call_identity.values())
+    assert all(address_cases[case] >= 10 for case in DESIGNED_CASES), address_cases
+    assert all(call_cases[case] >= 10 for case in ("switchboard", "phone_format", "deleted_contact")), call_cases
+    assert set(address_cases) | set(call_cases) <= set(CASE_TYPES)
+
+
+def test_address_variants_are_of_the_contact_salesforce_holds(world: World) -> None:
+    contacts = {c["Id"]: c for c in world.contacts}
+    seen = mail_addresses(world)
+    for address, identity in world.truth.address_identity.items():
+        if identity.case not in ("case_variant", "plus_tag", "dotted_gmail"):
+            continue
+        held = contacts[identity.contact_id]["Email"].lower()
+        local, domain = address.split("@")
+        if identity.case == "case_variant":
+            raw = {person.email for person, _ in seen[address]}
+            assert address == held and any(r != r.strip() or r != r.lower() for r in raw)
+        elif identity.case == "plus_tag":
+            assert f"{local.split('+')[0]}@{domain}" == held and "+" in local
+        else:
+            assert "." in local and f"{local.replace('.', '')}@gmail.com" == held and address != held
+        assert identity.account_id == contacts[identity.contact_id]["AccountId"]
+
+
+def test_personal_addresses_write_with_a_colleague_from_their_account_on_copy(world: World) -> None:
+    contacts = {c["Id"]: c for c in world.contacts}
+    seen = mail_addresses(world)
+    personal = {a: i for a, i in world.truth.address_identity.items() if i.case.startswith("personal_")}
+    for address, identity in personal.items():
+        contact = contacts[identity.contact_id]
+        assert address.split("@")[1] in ("gmail.com", "yahoo.com", "outlook.com", "hotmail.com")
+        assert world.truth.personal_aliases[address] == contact["Id"] and not identity.in_salesforce
+        if identity.case == "personal_alone":
+            continue
+        names = {person.name for person, _ in seen[address]}
+        assert names == {""} if identity.case == "personal_unnamed" else names.pop().lower() == contact["Name"].lower()
+        domain = world.truth.account_domains[contact["AccountId"]]
+        assert all(any(cc.email.lower().endswith("@" + domain) for cc in email.cc)  # type: ignore[attr-defined]
+                   for _, email in seen[address])
+
+
+def test_domain_aliases_lookalikes_and_website_variants_have_the_right_account(world: World) -> None:
+    accounts = {a["Id"]: a for a in world.accounts}
+    for address, identity in world.truth.address_identity.items():
+        domain = address.split("@")[1]
+        if identity.case == "lookalike_domain":
+            assert identity == Identity(None, None, None, "lookalike_domain", False)
+            assert domain not in world.truth.domain_to_account
+            assert any(d.split(".")[0] in domain for d in world.truth.domain_to_account)
+        elif identity.case in ("domain_alias", "website_variant"):
+            assert identity.contact_id is identity.lead_id is None and identity.in_salesforce
+            assert world.truth.domain_to_account[domain] == identity.account_id
+            assert address not in world.truth.email_to_record
+    for account_id in world.cases["website_variant"]:
+        website = accounts[account_id]["Website"].lower()
+        assert "www." in website and "/" in website.split("://")[-1]
+
+
+def test_switchboard_numbers_are_held_by_two_contacts_and_the_truth_names_the_caller(world: World) -> None:
+    contacts = {c["Id"]: c for c in world.contacts}
+    calls = {call.call_id: call for call in world.calls}
+    shared = [(calls[i], identity) for i, identity in world.truth.call_identity.items() if identity.ambiguous]
+
+    assert len(shared) >= 10 and all(identity.case == "switchboard" for _, identity in shared)
+    for call, identity in shared:
+        assert identity.contact_id == call.record_id and identity.contact_id in identity.candidates
+        typed = {e164(contacts[c]["Phone"], REGIONS[contacts[c]["MailingCountry"]]) for c in identity.candidates}
+        assert len(identity.candidates) >= 2 and typed == {e164(call.external_number, "US")}
+
+
+def test_deleted_contacts_and_converted_leads_resolve_as_salesforce_now_says(world: World) -> None:
+    leads = {lead["Id"]: lead for lead in world.leads}
+    deleted = set(world.cases["deleted_contact"])
+
+    assert len(deleted) >= 10 and all(world.find("Contact", i)["IsDeleted"] for i in deleted)  # type: ignore[index]
+    for identity in (*world.truth.address_identity.values(), *world.truth.call_identity.values()):
+        if identity.case == "deleted_contact":
+            assert identity.contact_id is None and identity.account_id
+        if identity.case == "converted_lead":
+            lead = leads[identity.lead_id]
+            assert lead["IsConverted"] and identity.contact_id == lead["ConvertedContactId"]
+            assert identity.account_id == lead["ConvertedAccountId"]
+    deleted_calls = [c for c in world.calls if c.record_id in deleted]
+    assert deleted_calls and all(world.truth.call_identity[c.call_id].case == "deleted_contact" for c in deleted_calls)
