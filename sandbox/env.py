@@ -44,4 +44,7 @@ def settings_env(sandbox: Sandbox) -> dict[str, str]:
         "USAGE_SHEET_RANGE": f"{MAPPING_TAB}!A:E",
         "USAGE_PEOPLE_RANGE": f"{PEOPLE_TAB}!A:C",
         "COMPANY_DOMAINS": SELLER_DOMAIN,
+        "VERTEX_BASE_URL": sandbox.http_url,
+        "VERTEX_AUTH": "static_token",
+        "VERTEX_STATIC_TOKEN": FAKE_TOKEN,
     }
