@@ -1,0 +1,92 @@
+"""Benchmark generate-embeddings' local embedder (int8 ONNX all-MiniLM-L6-v2, 2 onnxruntime threads, pinned to
+2 cores): texts/s and peak RSS at batch sizes 16, 64 and 256 over synthetic ~100-word texts cut from the sandbox
+world's emails (subject + body).
+
+    .venv/bin/python bench/bench_embeddings.py [--texts 1000] [--words 100] [--batch-sizes 16,64,256]
+
+Each batch size runs in its own process, so each peak RSS is that batch size's alone (model load included).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "functions" / "generate_embeddings"))
+
+from sandbox.world import build_world  # noqa: E402
+
+CORES = 2
+
+
+def synthetic_texts(count: int, words: int) -> list[str]:
+    """`count` texts of `words` words each, cut in order from the world's emails (cycled if needed)."""
+    world = build_world(seed=7, scale=1)
+    stream = [w for e in world.emails for w in f"{e.subject}. {e.body}".split()]
+    needed = count * words
+    stream = (stream * (needed // len(stream) + 1))[:needed]
+    return [" ".join(stream[i:i + words]) for i in range(0, needed, words)]
+
+
+def pin_cores() -> None:
+    if hasattr(os, "sched_setaffinity"):
+        available = sorted(os.sched_getaffinity(0))
+        os.sched_setaffinity(0, available[:CORES])
+
+
+def child(batch_size: int, count: int, words: int) -> dict[str, float]:
+    pin_cores()
+    texts = synthetic_texts(count, words)
+    started = time.perf_counter()
+    from emb_local import LocalEmbedder
+
+    embedder = LocalEmbedder(batch_size=batch_size, threads=CORES)
+    load_s = time.perf_counter() - started
+    pieces = sum(len(w) for windows in embedder.windows(texts) for w in windows) / len(texts)
+    rss_loaded = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    cpu0, started = time.process_time(), time.perf_counter()
+    vectors = embedder.embed_documents(texts)
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu0
+    assert len(vectors) == len(texts)
+    return {"batch": batch_size, "texts": len(texts), "pieces": pieces, "load_s": load_s, "seconds": seconds,
+            "texts_per_s": len(texts) / seconds, "cpu_ms_per_text": 1000 * cpu / len(texts),
+            "rss_loaded_mb": rss_loaded, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--texts", type=int, default=1000, help="synthetic texts per batch size")
+    parser.add_argument("--words", type=int, default=100, help="words per text")
+    parser.add_argument("--batch-sizes", default="16,64,256", help="comma-separated batch sizes")
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        print(json.dumps(child(args.child, args.texts, args.words)))
+        return 0
+    results = []
+    for batch_size in (int(b) for b in args.batch_sizes.split(",")):
+        out = subprocess.run([sys.executable, __file__, "--child", str(batch_size), "--texts", str(args.texts),
+                              "--words", str(args.words)], capture_output=True, text=True, check=True)
+        results.append(json.loads(out.stdout.splitlines()[-1]))
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"local embedder (all-MiniLM-L6-v2 int8 ONNX), {CORES} threads on {CORES} cores, "
+          f"{args.texts} texts of {args.words} words, 1-min load average at the end {load:.1f}")
+    print(f"{'batch':>5} {'texts':>6} {'pieces/text':>11} {'load s':>6} {'seconds':>8} {'texts/s':>8} "
+          f"{'CPU ms/text':>11} {'RSS loaded MB':>13} {'peak RSS MB':>11}")
+    for r in results:
+        print(f"{r['batch']:>5} {r['texts']:>6} {r['pieces']:>11.0f} {r['load_s']:>6.2f} {r['seconds']:>8.2f} "
+              f"{r['texts_per_s']:>8.1f} {r['cpu_ms_per_text']:>11.0f} {r['rss_loaded_mb']:>13.0f} "
+              f"{r['rss_mb']:>11.0f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
