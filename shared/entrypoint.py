@@ -4,8 +4,9 @@ Order matters: the request is checked before anything touches the warehouse, so 
 nothing and always gets a JSON answer: 404 for any path but `/`, 405 (`Allow: POST`) for any method but POST,
 413 for a body over MAX_BODY_BYTES, 400 for a body that cannot be parsed or validated (whatever the exception).
 A valid request opens a run in `etl_runs`, calls the job with its context, closes the run and answers
-`{"run_id", "status", "counts", "errors", "pending"}`: 200 for success or partial, 500 for failed so that Cloud
-Scheduler's retry policy applies. `counts` has the keys the job's spec declares, 0 for those it did not report.
+`{"run_id", "status", "counts", "errors", "pending"}` plus the job's own `JobResult.answer` fields (never over
+those): 200 for success or partial, 500 for failed so that Cloud Scheduler's retry policy applies. `counts` has
+the keys the job's spec declares, 0 for those it did not report.
 `pending` lists the scopes that stopped at the time budget (the clock starts when the request arrives) and resume
 from their checkpoint next run.
 """
@@ -223,6 +224,6 @@ def _execute(spec: JobSpec[P, S], params: P, ctx: JobContext[S]) -> Answer:
     errors = result.errors or ({"run": error} if error else {})
     log.info("run finished", extra={"status": status, "counts": result.counts, "errors": errors,
                                     "pending": result.pending})
-    body = {"run_id": ctx.run_id, "status": status, "counts": result.counts, "errors": errors,
+    body = {**result.answer, "run_id": ctx.run_id, "status": status, "counts": result.counts, "errors": errors,
             "pending": result.pending}
     return _answer(body, 500 if status == "failed" else 200)

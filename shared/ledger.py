@@ -47,6 +47,9 @@ class JobResult:
 
     counts: dict[str, int] = field(default_factory=dict)
     scopes: dict[str, ScopeOutcome] = field(default_factory=dict)
+    answer: dict[str, Any] = field(default_factory=dict)
+    """Extra fields of the HTTP answer (a search's results); never stored in the ledger, never overriding the
+    fixed ones."""
 
     def add(self, kind: str, rows: int) -> None:
         self.counts[kind] = self.counts.get(kind, 0) + rows

@@ -1,8 +1,9 @@
 """`make demo`: the suite end to end on the embedded default (DuckDB + sandbox), no cloud account needed.
 
 Applies the schema to a fresh local warehouse, starts the sandbox with a seeded world, invokes every
-implemented function through its HTTP entry point in pipeline order, runs gmail-sync's first sync once more
-with a zero time budget to show it resuming over many invocations to the same tables, and prints a summary.
+implemented function through its HTTP entry point in pipeline order, prints one semantic search, runs
+gmail-sync's first sync once more with a zero time budget to show it resuming over many invocations to the same
+tables, and prints a summary.
 Function logs (JSON lines) go to .local/demo.log.
 """
 
@@ -29,6 +30,8 @@ SUMMARY_SQL = ("demo/latest_runs.sql", "demo/data_freshness.sql")
 RESUME_FUNCTION = "gmail-sync"
 RESUME_SETTINGS = {"TIME_BUDGET_SECONDS": "0", "GMAIL_PAGE_SIZE": "50"}
 RESUME_CHECK = "demo/gmail_message_keys.sql"
+SEARCH_FUNCTION = "generate-embeddings"
+SEARCH_QUERY = "pricing and budget approval"
 
 
 def fresh_warehouse(path: Path) -> str:
@@ -54,6 +57,19 @@ def run_pipeline() -> bool:
     if not implemented():
         print("(no functions implemented yet)")
     return ok
+
+
+def semantic_search(query: str = SEARCH_QUERY, k: int = 5) -> bool:
+    """One search through generate-embeddings (read-only) over what the pipeline embedded: the top k."""
+    entry = by_cloud_name(SEARCH_FUNCTION)
+    if entry not in implemented():
+        return True
+    status, answer = invoke(entry, {"query": query, "k": k})
+    print(f"\n{SEARCH_FUNCTION} search {query!r}: HTTP {status} {answer.get('status')}")
+    rows = [{"similarity": f"{r['similarity']:.3f}", "kind": r["kind"], "date": str(r["date"])[:10],
+             "title": r["title"][:70], "account_id": r["account_id"]} for r in answer.get("results", [])]
+    print(render(rows) if rows else "  (no results)")
+    return status == 200
 
 
 def resumable_first_sync(main_url: str, invocations: int = 200) -> bool:
@@ -111,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"sandbox: world seed={args.seed} scale={args.scale} at {sandbox.http_url} and {sandbox.https_url}\n")
         try:
             ok = run_pipeline()
+            ok = semantic_search() and ok
             ok = resumable_first_sync(url) and ok
         finally:
             entrypoint.reset_runtimes()

@@ -36,7 +36,7 @@ PIPELINE: tuple[FunctionEntry, ...] = (
         "demo/usage_cost_this_month.sql", "demo/usage_attribution_by_month.sql", "demo/usage_alerts.sql")),
     FunctionEntry("entity-resolution", "entity_resolution", {}, (
         "demo/entity_resolution_match_rates.sql", "demo/entity_resolution_top_unmatched.sql")),
-    FunctionEntry("generate-embeddings", "generate_embeddings", {}),
+    FunctionEntry("generate-embeddings", "generate_embeddings", {"limit": 150}, ("demo/embedding_coverage.sql",)),
     FunctionEntry("account-scoring", "account_scoring", {}),
 )
 

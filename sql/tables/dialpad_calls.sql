@@ -40,10 +40,11 @@ create table if not exists dialpad_calls (
   is_ambiguous bool,                   -- several candidates at the winning level (a shared number)
   is_internal bool,                    -- the customer side is a Salesforce user's number: never matched
   resolved_at timestamp,               -- when the resolver last wrote this row's match columns (null: never)
-  embedding array<float64>,
-  embedding_model string,
-  embedding_text_hash string,
-  embedded_at timestamp
+  embedding array<float64>,          -- generate-embeddings: unit-length vector; empty: none (or empty text)
+  embedding_model string,            -- the model that made it (another than EMBEDDING_MODEL: re-embedded)
+  embedding_dim int64,               -- its length (0: the text was empty, nothing to embed)
+  content_hash string,               -- hex sha256 of the transcript_text it was made from (changed: re-embedded)
+  embedded_at timestamp              -- when generate-embeddings last wrote these columns (null: never)
 )
 partition by date(call_time)
 cluster by external_number

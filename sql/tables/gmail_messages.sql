@@ -26,10 +26,11 @@ create table if not exists gmail_messages (
   deleted_at timestamp,
   ingested_at timestamp not null,
   _run_id string,
-  embedding array<float64>,
-  embedding_model string,
-  embedding_text_hash string,
-  embedded_at timestamp
+  embedding array<float64>,          -- generate-embeddings: unit-length vector; empty: none (or empty text)
+  embedding_model string,            -- the model that made it (another than EMBEDDING_MODEL: re-embedded)
+  embedding_dim int64,               -- its length (0: the text was empty, nothing to embed)
+  content_hash string,               -- hex sha256 of the subject + body_text it was made from (changed: re-embedded)
+  embedded_at timestamp              -- when generate-embeddings last wrote these columns (null: never)
 )
 partition by date(sent_at)
 cluster by mailbox, thread_id

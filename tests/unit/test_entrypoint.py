@@ -280,3 +280,29 @@ def probe_spec() -> entrypoint.JobSpec[Any, Any]:
 def test_given_curls_default_form_content_type_then_the_json_body_is_still_read(client: Any) -> None:
     response = client.post("/", data=b'{"count": 2}', headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert (response.status_code, response.get_json()["counts"]) == (200, {"sync_state": 4})
+
+
+def test_given_a_job_that_adds_answer_fields_then_they_are_in_the_answer_but_not_over_the_fixed_ones(
+        db_path: Path) -> None:
+    from flask import Request
+    from werkzeug.test import EnvironBuilder
+
+    from shared.ledger import JobResult
+
+    def run(params: Any, ctx: Any) -> JobResult:
+        return JobResult({"sync_state": 1}, answer={"results": [{"id": "a"}], "status": "overridden?"})
+
+    spec = dataclasses.replace(probe_spec(), run=run, params_model=entrypoint.JobParams)
+    request = Request(EnvironBuilder(method="POST", path="/", data=b"{}", content_type="application/json")
+                      .get_environ())
+    try:
+        text, status, _ = entrypoint.handle(request, spec)
+    finally:
+        entrypoint.reset_runtimes()
+    body = json.loads(text)
+    assert (status, body["status"], body["counts"], body["results"]) == (200, "success", {"sync_state": 1},
+                                                                         [{"id": "a"}])
+    assert set(body) == {"run_id", "status", "counts", "errors", "pending", "results"}
+    wh = connect(f"duckdb:///{db_path}")
+    assert "results" not in wh.query("select * from etl_runs")[0]
+    wh.close()
