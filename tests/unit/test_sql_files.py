@@ -21,8 +21,12 @@ def test_parses_as_bigquery(path: Path) -> None:
     assert statements
 
 
-@pytest.mark.parametrize("path", sorted((sqlfiles.SQL_DIR / "jobs").rglob("*.sql")),
-                         ids=lambda p: p.name)
+BIGQUERY_ONLY = {"emb_vector_index_calls.sql", "emb_vector_index_emails.sql"}
+"""DDL generate-embeddings sends on BigQuery only (DuckDB has no vector indexes; the analyzer checks them)."""
+
+
+@pytest.mark.parametrize("path", [p for p in sorted((sqlfiles.SQL_DIR / "jobs").rglob("*.sql"))
+                                  if p.name not in BIGQUERY_ONLY], ids=lambda p: p.name)
 def test_job_files_plan_on_duckdb(warehouse: Warehouse, path: Path) -> None:
     """Job statements are planned (EXPLAIN) with every parameter NULL: names and types must resolve."""
     con = warehouse._con  # type: ignore[attr-defined]
