@@ -4,7 +4,8 @@ Each kind is searched through `Warehouse.vector_search` (BigQuery VECTOR_SEARCH,
 cosine distance) over its rows embedded by the configured model; un-embedded rows are excluded by `embedded_at`
 and `array_length(embedding) > 0` (BigQuery never stores a REPEATED column as NULL). Filters: kind, account
 (emails: any participant entity resolution linked to it; calls: the call's own link), and a date floor. The
-kinds' hits are merged by similarity (1 - cosine distance) and cut to k.
+kinds' hits are merged by similarity (1 - cosine distance) and cut to k; a mail synced in two mailboxes (two rows,
+one `rfc822_message_id`) is one hit.
 """
 
 from __future__ import annotations
@@ -44,11 +45,27 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if isinstance(value, dt.datetime | dt.date) else value
 
 
+def _distinct_messages(warehouse: Warehouse, vector: list[float], params: EmbeddingParams,
+                       values: dict[str, Any]) -> list[dict[str, Any]]:
+    """The k nearest messages, one row per mail: the same mail synced in two mailboxes is two rows with one
+    `rfc822_message_id` (and the same vector), so the search asks for more rows until k distinct remain or the
+    table has no more."""
+    asked = params.k
+    while True:
+        hits = warehouse.vector_search("gmail_messages", "embedding", vector, asked,
+                                       ["mailbox", "message_id", "rfc822_message_id", "subject", "sent_at"],
+                                       _where(EMAIL_WHERE, params), values)
+        distinct: dict[str, dict[str, Any]] = {}
+        for hit in hits:
+            distinct.setdefault(hit["rfc822_message_id"] or f"{hit['mailbox']}/{hit['message_id']}", hit)
+        if len(distinct) >= params.k or len(hits) < asked:
+            return list(distinct.values())[:params.k]
+        asked *= 2
+
+
 def _emails(warehouse: Warehouse, vector: list[float], params: EmbeddingParams,
             values: dict[str, Any]) -> list[dict[str, Any]]:
-    hits = warehouse.vector_search("gmail_messages", "embedding", vector, params.k,
-                                   ["mailbox", "message_id", "subject", "sent_at"], _where(EMAIL_WHERE, params),
-                                   values)
+    hits = _distinct_messages(warehouse, vector, params, values)
     keys = [f"{h['mailbox']}/{h['message_id']}" for h in hits]
     accounts = {(r["mailbox"], r["message_id"]): r["account_id"]
                 for r in warehouse.query("jobs/emb_message_accounts.sql",

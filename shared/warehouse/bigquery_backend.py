@@ -160,7 +160,7 @@ class BigQueryWarehouse(Warehouse):
                       select: Sequence[str], where: str | None = None,
                       params: Mapping[str, Any] | None = None) -> list[Row]:
         cols = ", ".join(f"base.{c} as {c}" for c in select)
-        base = f"(select * from {table} where {column} is not null" + (f" and ({where}))" if where else ")")
+        base = f"(select * from {table} where array_length({column}) > 0" + (f" and ({where}))" if where else ")")
         sql = (f"select {cols}, distance from vector_search({base}, '{column}', "
                f"(select @_query_vector as {column}), top_k => {int(top_k)}, distance_type => 'COSINE') "
                "order by distance")

@@ -158,7 +158,7 @@ class DuckDBWarehouse(Warehouse):
                       select: Sequence[str], where: str | None = None,
                       params: Mapping[str, Any] | None = None) -> list[Row]:
         cols = ", ".join(select)
-        filters = f"{column} is not null" + (f" and ({where})" if where else "")
+        filters = f"array_length({column}) > 0" + (f" and ({where})" if where else "")
         sql = (f"select {cols}, 1 - list_cosine_similarity({column}, @_query_vector) as distance "
                f"from {table} where {filters} order by distance limit {int(top_k)}")
         return self.query(sql, {**(params or {}), "_query_vector": [float(v) for v in query_vector]})

@@ -186,6 +186,17 @@ def test_search_answers_the_top_k_with_filters_and_writes_only_the_ledger_row(wh
     assert wh.query("select message_id, embedded_at from gmail_messages order by message_id") == snapshot
 
 
+def test_a_mail_synced_in_two_mailboxes_is_one_search_hit(wh: Warehouse) -> None:
+    call()
+    copies = wh.query("select rfc822_message_id, count(*) as n from gmail_messages where embedding_dim > 0 "
+                      "group by 1 having count(*) > 1")
+    assert len(copies) >= 10
+    results = check_results(call({"query": "pricing and budget approval", "k": 100, "type": "emails"}), 100)
+    ids = [wh.query("select rfc822_message_id from gmail_messages where message_id = @m", {"m": r["id"]})[0]
+           ["rfc822_message_id"] for r in results]
+    assert len(results) == 100 and len(set(ids)) == 100
+
+
 def test_the_local_model_embeds_and_finds_end_to_end(wh: Warehouse, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("EMBEDDER", "local")
     answer = call({"type": "calls", "limit": 24})

@@ -152,7 +152,9 @@ def test_vector_search_uses_vector_search_with_cosine(wh: BigQueryWarehouse, fak
     wh.vector_search("gmail_messages", "embedding", [0.1, 0.2], top_k=5, select=["message_id"],
                      where="mailbox = @mailbox", params={"mailbox": "a@x.com"})
     sql, config = fake.calls[0][1]
-    assert "vector_search((select * from gmail_messages where embedding is not null and (mailbox = @mailbox))" in sql
+    assert ("vector_search((select * from gmail_messages where array_length(embedding) > 0 and (mailbox = @mailbox))"
+            in sql)
+    assert "is not null" not in sql  # BigQuery never stores a REPEATED column as NULL: the test would keep every row
     assert "top_k => 5, distance_type => 'COSINE'" in sql
     params = {p.name: p for p in config.query_parameters}
     assert params["_query_vector"].values == [0.1, 0.2]

@@ -84,3 +84,17 @@ def test_every_table_file_declares_a_key_made_of_its_columns(warehouse: Warehous
     for name, spec in sqlfiles.table_files().items():
         columns = warehouse.column_types(name)
         assert set(spec.key) <= set(columns), name
+
+
+def test_vector_search_leaves_out_rows_without_a_vector_and_ranks_by_cosine_distance(warehouse: Warehouse) -> None:
+    base = {"thread_id": "t", "is_deleted": False, "ingested_at": T0, "sent_at": T0}
+    warehouse.merge("gmail_messages", [
+        {**base, "mailbox": "rep@example.com", "message_id": "near", "embedding": [1.0, 0.1]},
+        {**base, "mailbox": "rep@example.com", "message_id": "far", "embedding": [0.0, 1.0]},
+        {**base, "mailbox": "rep@example.com", "message_id": "empty", "embedding": []},
+        {**base, "mailbox": "rep@example.com", "message_id": "never"},
+    ])
+    hits = warehouse.vector_search("gmail_messages", "embedding", [1.0, 0.0], 10, ["message_id"],
+                                   "mailbox = @mailbox", {"mailbox": "rep@example.com"})
+    assert [h["message_id"] for h in hits] == ["near", "far"]
+    assert hits[0]["distance"] == pytest.approx(1 - 1 / (1.01 ** 0.5)) and hits[1]["distance"] == pytest.approx(1.0)
