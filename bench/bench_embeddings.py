@@ -1,10 +1,18 @@
-"""Benchmark generate-embeddings' local embedder (int8 ONNX all-MiniLM-L6-v2, 2 onnxruntime threads, pinned to
-2 cores): texts/s and peak RSS at batch sizes 16, 64 and 256 over synthetic ~100-word texts cut from the sandbox
-world's emails (subject + body).
+"""Benchmark generate-embeddings on 2 cores, in three parts (`--parts batch,e2e,search`, default all):
 
-    .venv/bin/python bench/bench_embeddings.py [--texts 1000] [--words 100] [--batch-sizes 16,64,256]
+- batch: the local embedder (int8 ONNX all-MiniLM-L6-v2, 2 onnxruntime threads, pinned to 2 cores): texts/s and
+  peak RSS at batch sizes 16, 64 and 256 over synthetic ~100-word texts cut from the sandbox world's emails;
+- e2e: rows/s of the job through its HTTP entry point on a DuckDB warehouse of `--e2e-rows` emails, MERGE
+  included, seconds split into model load / selection / text / embedding / MERGE, MERGE statements, peak RSS,
+  then an unchanged second run (embeds 0);
+- search: `emb_search.search` latency at `--search-rows` embedded rows per kind on DuckDB (random unit vectors),
+  without filters, with `account_id` and with `since`, and the largest/smallest size ratio.
 
-Each batch size runs in its own process, so each peak RSS is that batch size's alone (model load included).
+    .venv/bin/python bench/bench_embeddings.py [--parts batch,e2e,search] [--texts 1000] [--words 100]
+        [--batch-sizes 16,64,256] [--e2e-rows 1000] [--search-rows 10000,100000] [--searches 5]
+
+Each batch size, the end-to-end runs and each search size run in their own process, so each peak RSS (the
+process's VmHWM) is that measurement's alone. The e2e and search parts live in bench_embedding_pipeline.py.
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -36,6 +45,16 @@ def synthetic_texts(count: int, words: int) -> list[str]:
     return [" ".join(stream[i:i + words]) for i in range(0, needed, words)]
 
 
+def peak_rss_mb() -> float:
+    """This process's own peak RSS (/proc's VmHWM; getrusage would include the parent's across exec)."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def pin_cores() -> None:
     if hasattr(os, "sched_setaffinity"):
         available = sorted(os.sched_getaffinity(0))
@@ -51,26 +70,17 @@ def child(batch_size: int, count: int, words: int) -> dict[str, float]:
     embedder = LocalEmbedder(batch_size=batch_size, threads=CORES)
     load_s = time.perf_counter() - started
     pieces = sum(len(w) for windows in embedder.windows(texts) for w in windows) / len(texts)
-    rss_loaded = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss_loaded = peak_rss_mb()
     cpu0, started = time.process_time(), time.perf_counter()
     vectors = embedder.embed_documents(texts)
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu0
     assert len(vectors) == len(texts)
     return {"batch": batch_size, "texts": len(texts), "pieces": pieces, "load_s": load_s, "seconds": seconds,
             "texts_per_s": len(texts) / seconds, "cpu_ms_per_text": 1000 * cpu / len(texts),
-            "rss_loaded_mb": rss_loaded, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "rss_loaded_mb": rss_loaded, "rss_mb": peak_rss_mb()}
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--texts", type=int, default=1000, help="synthetic texts per batch size")
-    parser.add_argument("--words", type=int, default=100, help="words per text")
-    parser.add_argument("--batch-sizes", default="16,64,256", help="comma-separated batch sizes")
-    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    if args.child:
-        print(json.dumps(child(args.child, args.texts, args.words)))
-        return 0
+def run_batches(args: argparse.Namespace) -> None:
     results = []
     for batch_size in (int(b) for b in args.batch_sizes.split(",")):
         out = subprocess.run([sys.executable, __file__, "--child", str(batch_size), "--texts", str(args.texts),
@@ -84,7 +94,37 @@ def main(argv: list[str] | None = None) -> int:
     for r in results:
         print(f"{r['batch']:>5} {r['texts']:>6} {r['pieces']:>11.0f} {r['load_s']:>6.2f} {r['seconds']:>8.2f} "
               f"{r['texts_per_s']:>8.1f} {r['cpu_ms_per_text']:>11.0f} {r['rss_loaded_mb']:>13.0f} "
-              f"{r['rss_mb']:>11.0f}")
+              f"{r['rss_mb']:>11.0f}", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--parts", default="batch,e2e,search", help="comma-separated: batch, e2e, search")
+    parser.add_argument("--texts", type=int, default=1000, help="synthetic texts per batch size")
+    parser.add_argument("--words", type=int, default=100, help="words per text (batch and e2e)")
+    parser.add_argument("--batch-sizes", default="16,64,256", help="comma-separated batch sizes")
+    parser.add_argument("--e2e-rows", type=int, default=1000, help="email rows embedded end to end")
+    parser.add_argument("--search-rows", default="10000,100000", help="comma-separated embedded rows per kind")
+    parser.add_argument("--searches", type=int, default=5, help="timed searches per case (after a first one)")
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        print(json.dumps(child(args.child, args.texts, args.words)))
+        return 0
+    parts = set(args.parts.split(","))
+    unknown = parts - {"batch", "e2e", "search"}
+    if unknown:
+        parser.error(f"unknown part(s) {sorted(unknown)}: choose among batch, e2e, search")
+    if "batch" in parts:
+        run_batches(args)
+    if parts & {"e2e", "search"}:
+        import bench_embedding_pipeline as pipeline
+
+        with tempfile.TemporaryDirectory() as tmp:
+            if "e2e" in parts:
+                pipeline.run_e2e(args.e2e_rows, args.words, Path(tmp))
+            if "search" in parts:
+                pipeline.run_search([int(n) for n in args.search_rows.split(",")], args.searches, Path(tmp))
     return 0
 
 
