@@ -37,7 +37,8 @@ PIPELINE: tuple[FunctionEntry, ...] = (
     FunctionEntry("entity-resolution", "entity_resolution", {}, (
         "demo/entity_resolution_match_rates.sql", "demo/entity_resolution_top_unmatched.sql")),
     FunctionEntry("generate-embeddings", "generate_embeddings", {"limit": 150}, ("demo/embedding_coverage.sql",)),
-    FunctionEntry("account-scoring", "account_scoring", {}),
+    FunctionEntry("account-scoring", "account_scoring", {},
+                  ("demo/scoring_actions.sql", "demo/scoring_top_accounts.sql")),
 )
 
 

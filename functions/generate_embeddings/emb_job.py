@@ -23,15 +23,17 @@ from emb_search import search
 from emb_settings import EmbeddingParams, EmbeddingSettings
 from emb_text import call_text, email_text
 
+from shared import intent_prototypes
 from shared.entrypoint import JobContext, JobSpec
 from shared.ledger import JobResult
 from shared.log import get_logger
-from shared.warehouse import Warehouse
+from shared.warehouse import Typed, Warehouse
 from shared.warehouse.bigquery_backend import BigQueryWarehouse
 
 log = get_logger(__name__)
 JOB = "generate-embeddings"
 SKIPPED, FAILED, RESULTS = "skipped_empty", "failed_rows", "results"
+PROTOTYPES = "intent_prototypes"
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,27 @@ def ensure_vector_index(warehouse: Warehouse, settings: EmbeddingSettings, model
         warehouse.query(kind.index)
 
 
+def embed_prototypes(ctx: JobContext[EmbeddingSettings], result: JobResult) -> int:
+    """account-scoring's intent prototypes (shared/data/intent_prototypes.tsv) embedded by this run's model, as
+    queries: only phrases the model has not embedded yet; phrases no longer shipped are dropped."""
+    embedder: Embedder = ctx.clients
+    shipped = intent_prototypes.prototypes()
+    present = {r["phrase"] for r in ctx.warehouse.query("jobs/emb_prototypes_present.sql", {"model": embedder.model})}
+    if present - {p.phrase for p in shipped}:
+        ctx.warehouse.query("jobs/emb_prototypes_prune.sql",
+                            {"model": embedder.model, "phrases": Typed([p.phrase for p in shipped], "ARRAY<STRING>")})
+    missing = [p for p in shipped if p.phrase not in present]
+    now = ctx.run.started_at
+    rows = []
+    for prototype in missing:
+        vector = embedder.embed_query(prototype.phrase)
+        rows.append({"embedding_model": embedder.model, "phrase": prototype.phrase, "topic": prototype.topic,
+                     "embedding": vector, "embedding_dim": len(vector), "embedded_at": now})
+    ctx.warehouse.merge(PROTOTYPES, rows)
+    result.add(PROTOTYPES, len(rows))
+    return len(rows)
+
+
 def run(params: EmbeddingParams, ctx: JobContext[EmbeddingSettings]) -> JobResult:
     result = JobResult()
     if params.query is not None:
@@ -131,8 +154,11 @@ def run(params: EmbeddingParams, ctx: JobContext[EmbeddingSettings]) -> JobResul
                 ctx.budget.checkpoint(f"the selection of {name}")
             embed_kind(name, KINDS[name], params, ctx, result)
             ensure_vector_index(ctx.warehouse, ctx.settings, ctx.clients.model, KINDS[name])
+    with result.scope("prototypes") as outcome:
+        ctx.budget.checkpoint("the intent prototypes")
+        outcome.rows = embed_prototypes(ctx, result)
     return result
 
 
 SPEC = JobSpec(JOB, "warehouse", EmbeddingParams, EmbeddingSettings, run, make_clients=make_embedder,
-               count_keys=("gmail_messages", "dialpad_calls", SKIPPED, FAILED, RESULTS))
+               count_keys=("gmail_messages", "dialpad_calls", SKIPPED, FAILED, RESULTS, PROTOTYPES))

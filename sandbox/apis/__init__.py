@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from flask import Blueprint
 
-from sandbox.apis import anthropic, cursor, dialpad, gmail, salesforce, sheets, vertex
+from sandbox.apis import anthropic, cursor, dialpad, gemini, gmail, salesforce, sheets, vertex
 from sandbox.state import SandboxState
 
 BlueprintFactory = Callable[[SandboxState], Blueprint]
@@ -19,5 +19,6 @@ REGISTRY: list[tuple[str, BlueprintFactory]] = [
     ("anthropic", anthropic.blueprint),
     ("cursor", cursor.blueprint),
     ("sheets", sheets.blueprint),
+    ("gemini", gemini.blueprint),
     ("vertex", vertex.blueprint),
 ]

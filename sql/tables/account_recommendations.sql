@@ -10,8 +10,13 @@ create table if not exists account_recommendations (
   budget_likelihood float64,
   engagement_score float64,
   recommended_action string,
-  reasons array<string>,
-  model_version string,
+  reasons array<string>,             -- 3-5 plain-language signals, each citing its evidence (subject and date,
+                                     -- or call date and duration)
+  last_interaction_date date,        -- latest email, call or meeting before score_date
+  features string,                   -- JSON: the feature values and intermediate terms the scores were made from
+  model_version string,              -- rules-v1-<hash of weights, thresholds, patterns and prototypes>
+  narrative string,                  -- optional Gemini summary (SCORING_NARRATIVE); null: off or it failed
+  narrative_model string,
   scored_at timestamp not null,
   _run_id string
 )

@@ -15,7 +15,7 @@ import pytest
 from sandbox.env import settings_env
 from sandbox.server import Sandbox
 from sandbox.world import build_world
-from shared import entrypoint
+from shared import entrypoint, intent_prototypes
 from shared.warehouse import Warehouse, connect
 from tools.invoke import invoke
 from tools.pipeline import by_cloud_name
@@ -99,7 +99,12 @@ def test_first_run_embeds_every_nonempty_row_and_a_second_run_embeds_nothing(wh:
     total_calls = wh.query("select count(*) as n from dialpad_calls")[0]["n"]
     first = call()
     assert first["counts"] == {"gmail_messages": mails, "dialpad_calls": calls, "results": 0, "failed_rows": 0,
-                               "skipped_empty": total_mails - mails + total_calls - calls}
+                               "skipped_empty": total_mails - mails + total_calls - calls,
+                               "intent_prototypes": len(intent_prototypes.prototypes())}
+    stored = wh.query("select phrase, topic, embedding_model, embedding_dim from intent_prototypes order by phrase")
+    assert [(r["phrase"], r["topic"]) for r in stored] == sorted(
+        (p.phrase, p.topic) for p in intent_prototypes.prototypes())
+    assert {(r["embedding_model"], r["embedding_dim"]) for r in stored} == {("text-embedding-005", 768)}
     rows = embedded(wh, "gmail_messages", "message_id")
     vectors = [r for r in rows.values() if r["embedding_dim"]]
     assert len(vectors) == mails and all(len(r["embedding"]) == 768 == r["embedding_dim"] for r in vectors)
@@ -268,3 +273,15 @@ def test_the_vector_index_ddl_is_issued_on_bigquery_once_the_table_reaches_the_t
     if issued:
         assert "create vector index if not exists gmail_messages_embedding on gmail_messages(embedding)" in ddl[0]
         assert "index_type = 'IVF', distance_type = 'COSINE'" in ddl[0]
+
+
+def test_a_prototype_phrase_no_longer_shipped_is_dropped_and_only_missing_ones_are_embedded(wh: Warehouse) -> None:
+    call()
+    shipped = intent_prototypes.prototypes()
+    wh.query("delete from intent_prototypes where phrase = @p", {"p": shipped[0].phrase})
+    wh.merge("intent_prototypes", [{"embedding_model": "text-embedding-005", "phrase": "an old phrase",
+                                    "topic": "budget", "embedding": [1.0], "embedding_dim": 1,
+                                    "embedded_at": dt.datetime(2026, 1, 1, tzinfo=dt.UTC)}])
+    assert call()["counts"]["intent_prototypes"] == 1
+    phrases = {r["phrase"] for r in wh.query("select phrase from intent_prototypes")}
+    assert phrases == {p.phrase for p in shipped}

@@ -116,6 +116,15 @@ def test_rows_compare_as_multisets_with_float_tolerance() -> None:
     assert first_difference([(1,), (1,)], [(1,)]) == ((1,), None)
 
 
+def test_json_texts_compare_by_value_and_other_texts_exactly() -> None:
+    assert first_difference([('{"a":309500,"b":[1,null],"c":"x"}',)],
+                            [('{"a":309500.0,"b":[1.0,null],"c":"x"}',)]) is None
+    for other in ('{"a":309501,"b":[1,null],"c":"x"}', '{"b":[1,null],"a":309500,"c":"x"}',
+                  '{"a":true,"b":[1,null],"c":"x"}', '{"a":309500,"b":[1,null],"c":"y"}'):
+        assert first_difference([('{"a":309500,"b":[1,null],"c":"x"}',)], [(other,)]) is not None
+    assert first_difference([("309500",)], [("309500.0",)]) is not None
+
+
 def test_differential_compare_reports_the_first_differing_row(project_catalog: Catalog) -> None:
     warehouse = connect("duckdb:///:memory:")
     assert isinstance(warehouse, DuckDBWarehouse)

@@ -1,6 +1,8 @@
 """Result equality across the two engines: rows as multisets, column types as BigQuery names.
 
-Floats are equal within 1e-9 relative, NUMERIC exactly, timestamps to the microsecond. DuckDB's result types
+Floats are equal within 1e-9 relative, NUMERIC exactly, timestamps to the microsecond; a JSON object or array
+text (TO_JSON_STRING) equals another that parses to equal values, since the engines spell a FLOAT64 differently
+(BigQuery `309500`, DuckDB `309500.0`) while every JSON reader reads the same number. DuckDB's result types
 are mapped to the BigQuery type they stand for; one with no BigQuery counterpart (HUGEINT, a DECIMAL other
 than NUMERIC's (38, 9), a TIMESTAMP without time zone) is a divergence in itself.
 """
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import json
 import math
 import re
 from collections.abc import Sequence
@@ -71,7 +74,32 @@ def values_equal(a: Any, b: Any) -> bool:
         return a.tzinfo is not None and b.tzinfo is not None and a == b
     if isinstance(a, decimal.Decimal | int) and isinstance(b, decimal.Decimal | int):
         return decimal.Decimal(a) == decimal.Decimal(b)
+    if isinstance(a, str) and isinstance(b, str) and a != b:
+        return _json_equal(a, b)
     return type(a) is type(b) and bool(a == b)
+
+
+def _json_equal(a: str, b: str) -> bool:
+    """Two JSON object or array texts with equal values (numbers by value: 1 equals 1.0)."""
+    if not (a.startswith(("{", "[")) and b.startswith(("{", "["))):
+        return False
+    try:
+        left, right = json.loads(a), json.loads(b)
+    except ValueError:
+        return False
+    return _json_values_equal(left, right)
+
+
+def _json_values_equal(a: Any, b: Any) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool) or a is None or b is None or isinstance(a, str):
+        return type(a) is type(b) and a == b
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return _floats_equal(a, b)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_json_values_equal(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return list(a) == list(b) and all(_json_values_equal(a[k], b[k]) for k in a)
+    return False
 
 
 def _floats_equal(a: Any, b: Any) -> bool:
