@@ -11,6 +11,9 @@ from typing import Any
 
 import pytest
 
+from sandbox.apis.gemini import gemini_fake, generate_requests
+from sandbox.env import settings_env
+from sandbox.server import Sandbox
 from shared import entrypoint
 from shared.warehouse import Warehouse, connect
 from tests.integration.scoring_history import REP_ID, SCORE_DATE, History, at
@@ -185,3 +188,28 @@ def test_a_past_date_is_scored_from_what_was_known_then(wh: Warehouse) -> None:
     assert earlier["A01"]["recommended_action"] == "nurture"  # the budget mail came on 2026-04-30
     assert json.loads(earlier["A01"]["features"])["emails_in_30"] == 0
     assert at(0).date() == SCORE_DATE
+
+
+def test_a_failed_narrative_leaves_the_scores_and_reasons_as_they_were(
+        wh: Warehouse, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    score()
+    plain = rows(wh)
+    for name, value in {**settings_env(sandbox), "GOOGLE_CLOUD_PROJECT": "sandbox-project",
+                        "SCORING_NARRATIVE": "true", "SCORING_NARRATIVE_ACCOUNTS": "4", "HTTP_MAX_RETRIES": "0",
+                        "HTTP_BACKOFF_BASE": "0"}.items():
+        monkeypatch.setenv(name, value)
+    entrypoint.reset_runtimes()
+    top = sorted(plain, key=lambda a: (-plain[a]["priority_score"], a))[:4]
+    gemini_fake(sandbox.app).misbehave("internal", when=plain[top[1]]["account_name"])
+    try:
+        answer = score()
+    finally:
+        gemini_fake(sandbox.app).reset()
+    assert (answer["counts"]["narratives"], answer["counts"]["narrative_failures"]) == (3, 1)
+    assert rows(wh) == plain
+    narratives = {r["account_id"]: r for r in wh.query(
+        "select account_id, narrative, narrative_model from account_recommendations where narrative is not null")}
+    assert set(narratives) == set(top) - {top[1]}
+    assert all(r["narrative_model"] == "gemini-2.5-flash" and "Next step: " in r["narrative"]
+               for r in narratives.values())
+    assert len(generate_requests(sandbox.log)) == 4
