@@ -17,6 +17,7 @@ from sandbox.world_context import SELLER_DOMAIN, SELLER_NAME, GenContext
 from sandbox.world_crm import Crm, Rep, build_accounts, build_contacts, build_users
 from sandbox.world_eng import ApiKey, Engineer, Workspace, build_org
 from sandbox.world_identity import mess_contacts, mess_leads
+from sandbox.world_intent import draw_buying_intent
 from sandbox.world_labels import label_identities
 from sandbox.world_models import Call, Email, EmailThread
 from sandbox.world_pipeline import build_leads, build_opportunities
@@ -112,6 +113,7 @@ def build_world(seed: int = 7, scale: int = 1, anchor: datetime | None = None) -
     truth, crm = Truth(), Crm()
     build_users(ctx, crm)
     build_accounts(ctx, crm, truth)
+    draw_buying_intent(ctx, crm, truth)
     build_contacts(ctx, crm, truth)
     mess_contacts(ctx, crm, truth)
     build_opportunities(ctx, crm, truth)
@@ -120,7 +122,7 @@ def build_world(seed: int = 7, scale: int = 1, anchor: datetime | None = None) -
     mail = build_mail(ctx, crm, truth)
     calls = build_calls(ctx, crm, truth)
     label_identities(crm, truth, mail.emails, calls)
-    activity = build_activity(ctx, crm, calls, mail.emails)
+    activity = build_activity(ctx, crm, truth, calls, mail.emails)
     org = build_org(ctx, truth)
     usage: Usage = build_usage(ctx, org)
     return World(

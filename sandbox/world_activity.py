@@ -10,8 +10,10 @@ from typing import Any
 
 from sandbox.world_context import SELLER_DOMAIN, GenContext, days_before, moment
 from sandbox.world_crm import Crm
+from sandbox.world_intent import meeting_subject, meeting_weight
 from sandbox.world_models import Call, Email
 from sandbox.world_schema import SfRecord, sf_record
+from sandbox.world_truth import Truth
 
 _MEETINGS = ("Discovery call", "Product demo", "Pricing review", "Security review",
              "Quarterly business review", "Onsite workshop", "Technical deep dive", "Contract walkthrough")
@@ -26,9 +28,10 @@ class Activity:
 
 
 class _ActivityWriter:
-    def __init__(self, ctx: GenContext, crm: Crm) -> None:
-        self.ctx, self.crm = ctx, crm
+    def __init__(self, ctx: GenContext, crm: Crm, truth: Truth) -> None:
+        self.ctx, self.crm, self.truth = ctx, crm, truth
         self.rng = ctx.rng("activity")
+        self.topic_rng = ctx.rng("buying_intent/meetings")
         self.open_deal: dict[str, str] = {}
         for opportunity in crm.opportunities:
             if not opportunity["IsClosed"]:
@@ -107,6 +110,7 @@ class _ActivityWriter:
         start = moment(rng, self.ctx.anchor - timedelta(days=90), self.ctx.anchor + timedelta(days=30))
         start = start.replace(minute=rng.choice((0, 30)), second=0)
         subject, location = rng.choice(_MEETINGS), rng.choice(_LOCATIONS)
+        subject = meeting_subject(self.topic_rng, self.truth.buying_intent[account["Id"]], subject)
         all_day = location == "Onsite" and rng.random() < 0.5
         if all_day:
             start = start.replace(hour=0, minute=0)
@@ -128,8 +132,8 @@ def _html(text: str) -> str:
     return f"<html><body>{paragraphs}</body></html>"
 
 
-def build_activity(ctx: GenContext, crm: Crm, calls: list[Call], emails: list[Email]) -> Activity:
-    writer = _ActivityWriter(ctx, crm)
+def build_activity(ctx: GenContext, crm: Crm, truth: Truth, calls: list[Call], emails: list[Email]) -> Activity:
+    writer = _ActivityWriter(ctx, crm, truth)
     rng: random.Random = writer.rng
     for call in calls:
         if call.record_id and rng.random() < 0.6:
@@ -144,7 +148,8 @@ def build_activity(ctx: GenContext, crm: Crm, calls: list[Call], emails: list[Em
         if not opportunity["IsClosed"] and rng.random() < 0.5:
             writer.follow_up(opportunity)
     reps = {rep.user_id for rep in crm.reps}
-    for account in rng.choices(crm.accounts, k=80 * ctx.scale):
+    weights = [meeting_weight(truth.buying_intent[account["Id"]]) for account in crm.accounts]
+    for account in rng.choices(crm.accounts, weights=weights, k=80 * ctx.scale):
         owner = account["OwnerId"] if account["OwnerId"] in reps else rng.choice(crm.reps).user_id
         writer.meeting(account, owner)
     set_last_activity(ctx, crm, writer.out)

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sandbox.world_context import GenContext, days_before
 from sandbox.world_crm import Crm, Rep
 from sandbox.world_identity import PER_CASE
+from sandbox.world_intent import buying_chance, intent_of
 from sandbox.world_models import Call
 from sandbox.world_people import short_company
 from sandbox.world_phones import Phone, display
@@ -27,6 +28,7 @@ class _CallWriter:
     def __init__(self, ctx: GenContext, crm: Crm, truth: Truth) -> None:
         self.ctx, self.crm, self.truth = ctx, crm, truth
         self.rng = ctx.rng("calls")
+        self.intent_rng = ctx.rng("buying_intent/calls")
         self.reps = {rep.user_id: rep for rep in crm.reps}
         self.accounts = {account["Id"]: account for account in crm.accounts}
         self.contacts = [c for c in crm.contacts if c["Id"] in crm.phones]
@@ -71,8 +73,10 @@ class _CallWriter:
         if roll < 0.75 or (roll < 0.85 and not self.leads):
             contact = rng.choice(self.contacts)
             account = self.accounts[contact["AccountId"]]
-            in_market = account["Id"] in self.truth.in_market_accounts and rng.random() < 0.7
-            intent = rng.choice((*BUYING_INTENTS, "timeline")) if in_market else rng.choice(_OTHER_INTENTS)
+            in_market = account["Id"] in self.truth.in_market_accounts
+            buying = (rng if in_market else self.intent_rng).random() < buying_chance(intent_of(self.truth,
+                                                                                              account["Id"]))
+            intent = rng.choice((*BUYING_INTENTS, "timeline")) if buying else rng.choice(_OTHER_INTENTS)
             return contact, account, self.crm.phones[contact["Id"]], intent
         if roll < 0.85:
             lead = rng.choice(self.leads)

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from sandbox.world_context import SELLER_DOMAIN, GenContext, days_before
 from sandbox.world_crm import Crm, Rep
+from sandbox.world_intent import buying_chance, intent_of, lean_recent
 from sandbox.world_models import Address, Attachment, Email, EmailThread
 from sandbox.world_people import short_company, slugify
 from sandbox.world_schema import SfRecord
@@ -54,6 +55,7 @@ class MailWriter:
     def __init__(self, ctx: GenContext, crm: Crm, truth: Truth) -> None:
         self.ctx, self.crm, self.truth = ctx, crm, truth
         self.rng = ctx.rng("mail")
+        self.intent_rng = ctx.rng("buying_intent/mail")
         self.mailbox_reps = [rep for rep in crm.reps if rep.has_mailbox]
         self.reps = {rep.user_id: rep for rep in crm.reps}
         self.accounts = {account["Id"]: account for account in crm.accounts}
@@ -81,7 +83,7 @@ class MailWriter:
         thread = EmailThread("", subject(self.rng, plan.intent, slots), plan.intent, plan.kind, plan.account_id,
                              plan.record_id, plan.counterpart)
         rep_address = Address(plan.rep.name, plan.rep.email)
-        at = days_before(self.rng, self.ctx.anchor, 90, 3)
+        at = self._lean(plan, days_before(self.rng, self.ctx.anchor, 90, 3), 3)
         previous: list[Email] = []
         for sender, recipient in ((plan.counterpart, rep_address), (rep_address, plan.counterpart))[:1 + replied]:
             text = self._text(plan, sender is rep_address, slots, sender, recipient,
@@ -108,9 +110,17 @@ class MailWriter:
         return Address("" if roll > 0.95 else f"{first} {last}", address)
 
     def _intent(self, account_id: str | None) -> str:
-        if account_id in self.truth.in_market_accounts and self.rng.random() < 0.7:
+        """In-market accounts decide on the writer's stream as they always did, the others on their own stream."""
+        chance = buying_chance(intent_of(self.truth, account_id))
+        in_market = account_id in self.truth.in_market_accounts
+        if (self.rng if in_market else self.intent_rng).random() < chance:
             return self.rng.choice((*BUYING_INTENTS, "timeline"))
         return self.rng.choice(_OTHER_INTENTS)
+
+    def _lean(self, plan: Plan, at: datetime, least_days: float) -> datetime:
+        if plan.intent not in BUYING_INTENTS:
+            return at
+        return lean_recent(at, self.ctx.anchor, intent_of(self.truth, plan.account_id), least_days)
 
     def _plan(self, kind: str) -> Plan:
         rng = self.rng
@@ -175,7 +185,7 @@ class MailWriter:
         thread = EmailThread("", subject(rng, plan.intent, slots), plan.intent, plan.kind, plan.account_id,
                              plan.record_id, plan.counterpart)
         rep_starts = rng.random() < 0.6
-        at = days_before(rng, self.ctx.anchor, 90, 0.05)
+        at = self._lean(plan, days_before(rng, self.ctx.anchor, 90, 0.05), 0.05)
         previous: list[Email] = []
         for index in range(rng.choices(range(1, 7), weights=(25, 30, 20, 12, 8, 5))[0]):
             if at >= self.ctx.anchor:
@@ -201,11 +211,11 @@ class MailWriter:
         return text
 
     def _deliver(self, plan: Plan, thread: EmailThread, sender: Address, to: list[Address], text: str,
-                 at: datetime, previous: list[Email]) -> Email:
+                 at: datetime, previous: list[Email], title: str | None = None) -> Email:
         """Writes one message into every synced mailbox on the thread; returns the first copy."""
         rfc822 = self._rfc822(sender, at)
         thread.root_id = thread.root_id or rfc822
-        title = thread.subject if not previous else f"Re: {thread.subject}"
+        title = title or (thread.subject if not previous else f"Re: {thread.subject}")
         copies = []
         for mailbox in plan.mailboxes:
             message_id = self.ctx.ids.gmail(at)

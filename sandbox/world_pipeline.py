@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from sandbox.world_context import GenContext, moment
 from sandbox.world_crm import COUNTRY_NAMES, LEAD_SOURCES, Crm, vary_case
+from sandbox.world_intent import days_to_close, open_stage_index
 from sandbox.world_people import CUSTOMER_TITLES, Company, local_part
 from sandbox.world_phones import display
 from sandbox.world_schema import SfRecord, sf_record
@@ -32,22 +33,26 @@ _OPEN_STATUSES = ("Open - Not Contacted", "Working - Contacted", "Working - Cont
 
 def build_opportunities(ctx: GenContext, crm: Crm, truth: Truth) -> None:
     rng = ctx.rng("opportunities")
+    tilt = ctx.rng("buying_intent/opportunities")
     accounts = crm.accounts
     owners = {rep.user_id for rep in crm.reps}
     chosen = list(accounts) + rng.choices(accounts, k=max(60 * ctx.scale - len(accounts), 0))
     for number, account in enumerate(chosen):
+        intent = truth.buying_intent[account["Id"]]
         in_market = account["Id"] in truth.in_market_accounts and number < len(accounts)
-        stage = STAGES[rng.randrange(4, 8)] if in_market else rng.choice(STAGES)
+        index = rng.randrange(4, 8) if in_market else rng.randrange(len(STAGES))
+        if not STAGES[index][0].startswith("Closed"):
+            index = open_stage_index(index, intent, tilt.uniform(-1, 1), 4 if in_market else 0)
         owner = account["OwnerId"] if account["OwnerId"] in owners else rng.choice(crm.reps).user_id
-        crm.opportunities.append(_opportunity(ctx, rng, account, stage, owner))
+        crm.opportunities.append(_opportunity(ctx, rng, account, STAGES[index], owner, intent))
 
 
 def _opportunity(ctx: GenContext, rng: random.Random, account: SfRecord, stage: tuple[str, int, str],
-                 owner: str) -> SfRecord:
+                 owner: str, intent: float) -> SfRecord:
     name, probability, forecast = stage
     closed = name.startswith("Closed")
     created = moment(rng, max(account["CreatedDate"], ctx.anchor - timedelta(days=400)), ctx.anchor)
-    later = ctx.anchor + timedelta(days=rng.randrange(5, 150))
+    later = ctx.anchor + timedelta(days=days_to_close(rng.randrange(5, 150), intent))
     closes = moment(rng, created, ctx.anchor) if closed else later
     deal = rng.choice(_DEALS)
     kind = "Existing Customer - Renewal" if deal == "Renewal" else rng.choice(

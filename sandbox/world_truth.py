@@ -44,8 +44,19 @@ class Truth:
     domain_to_account: dict[str, str] = field(default_factory=dict)
     in_market_accounts: set[str] = field(default_factory=set)
     """Accounts the generator meant to be buying."""
+    buying_intent: dict[str, float] = field(default_factory=dict)
+    """Account id → its hidden buying intent in [0, 1]: in-market accounts 0.55 to 1.0, the others 0.0 to 0.45, drawn
+    uniformly in each band (world_intent). It tilts, noisily, the chance that the account's threads and calls are
+    about budget, pricing, procurement or timeline and how recent those threads are, how often the account meets
+    (and about pricing or the contract), and its open opportunities' stage and close date. What account-scoring
+    is judged against; no pipeline may read it."""
     intent_accounts: set[str] = field(default_factory=set)
     """Accounts whose threads or calls actually discuss budget approval, pricing or procurement."""
+    negative_accounts: set[str] = field(default_factory=set)
+    """Low-intent accounts where a customer wrote that they are not interested, chose a competitor or want to be
+    unsubscribed (world_signals)."""
+    auto_reply_messages: set[str] = field(default_factory=set)
+    """Gmail message ids (every mailbox's copy) of out-of-office auto-replies, which are no engagement."""
     unknown_addresses: set[str] = field(default_factory=set)
     """Lowercased addresses seen in mail that belong to no Contact or Lead."""
     noise_addresses: set[str] = field(default_factory=set)

@@ -210,9 +210,14 @@ def test_intent_accounts_are_those_whose_mail_or_calls_discuss_buying(world: Wor
     from_calls = {c.account_id for c in world.calls
                   if c.intent in BUYING_INTENTS and c.account_id and c.date_connected}
 
+    intent = world.truth.buying_intent
+    quiet = set(intent) - world.truth.intent_accounts
+
     assert world.truth.intent_accounts == from_mail | from_calls
-    assert world.truth.intent_accounts <= world.truth.in_market_accounts
-    assert len(world.truth.intent_accounts) >= 5
+    assert len(world.truth.intent_accounts & world.truth.in_market_accounts) >= 0.75 * len(
+        world.truth.in_market_accounts)
+    assert (sum(intent[a] for a in world.truth.intent_accounts) / len(world.truth.intent_accounts)
+            > sum(intent[a] for a in quiet) / len(quiet) + 0.1)
 
 
 def test_calls_have_consistent_timing_and_most_have_transcripts(world: World) -> None:

@@ -19,7 +19,7 @@ from sandbox.world_text import quote_reply
 
 REPLY_FLOOR = 1.0
 VARIANT_FLOOR = 0.97
-_SIGN_OFF = re.compile(r"\n\n(?:Thanks|Best|Best regards|Cheers|Kind regards),\n[^\n]+$")
+_SIGN_OFF = re.compile(r"\n\n(?:Thanks|Thank you|Best|Best regards|Regards|Cheers|Kind regards),\n[^\n]+$")
 
 
 @pytest.mark.parametrize(("body", "expected"), [
