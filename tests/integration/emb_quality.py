@@ -60,11 +60,14 @@ TOPICS: dict[str, tuple[str, ...]] = {
 
 @contextmanager
 def embedded_world(world: World, url: str) -> Iterator[Warehouse]:
-    """The world synced (Dialpad, Gmail) and embedded with the local model through the functions' entry points
-    into the warehouse at `url`; the environment is set for the block (search calls the function) and restored."""
+    """The world synced (Salesforce, Dialpad, Gmail), resolved and embedded with the local model through the
+    functions' entry points into the warehouse at `url`; the environment is set for the block (search and
+    scoring call their functions) and restored."""
     started_after = (world.anchor - dt.timedelta(days=120)).isoformat()
-    loads = (("dialpad-sync", {"sync_type": "full", "started_after": started_after}),
-             ("gmail-sync", {"sync_type": "full"}), ("generate-embeddings", {"limit": 200000}))
+    loads = (("salesforce-sync", {"object_type": "all", "sync_type": "full"}),
+             ("dialpad-sync", {"sync_type": "full", "started_after": started_after}),
+             ("gmail-sync", {"sync_type": "full"}), ("entity-resolution", {}),
+             ("generate-embeddings", {"limit": 200000}))
     with Sandbox(world) as sandbox:
         dialpad_fake(sandbox.app).limits.enabled = False
         gmail_fake(sandbox.app).store.quota.enforce = False
