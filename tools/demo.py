@@ -27,6 +27,8 @@ from tools.table import render
 
 LOCAL = ROOT / ".local"
 SUMMARY_SQL = ("demo/latest_runs.sql", "demo/data_freshness.sql")
+"""Printed first; then each function's own queries in pipeline order, so the demo ends with today's accounts."""
+SUMMARY_WIDTH = 110
 RESUME_FUNCTION = "gmail-sync"
 RESUME_SETTINGS = {"TIME_BUDGET_SECONDS": "0", "GMAIL_PAGE_SIZE": "50"}
 RESUME_CHECK = "demo/gmail_message_keys.sql"
@@ -107,9 +109,9 @@ def _rows(url: str, sql: str) -> list[dict[str, object]]:
 def summary(url: str) -> None:
     warehouse = connect(url)
     try:
-        for path in [p for entry in implemented() for p in entry.summary_sql] + list(SUMMARY_SQL):
+        for path in [*SUMMARY_SQL, *(p for entry in implemented() for p in entry.summary_sql)]:
             title = read_sql(path).splitlines()[0].removeprefix("--").strip()
-            print(f"\n{title}\n{render(warehouse.query(path))}")
+            print(f"\n{title}\n{render(warehouse.query(path), max_width=SUMMARY_WIDTH)}")
     finally:
         warehouse.close()
 

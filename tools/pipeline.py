@@ -38,7 +38,7 @@ PIPELINE: tuple[FunctionEntry, ...] = (
         "demo/entity_resolution_match_rates.sql", "demo/entity_resolution_top_unmatched.sql")),
     FunctionEntry("generate-embeddings", "generate_embeddings", {"limit": 150}, ("demo/embedding_coverage.sql",)),
     FunctionEntry("account-scoring", "account_scoring", {},
-                  ("demo/scoring_actions.sql", "demo/scoring_top_accounts.sql")),
+                  ("demo/scoring_actions.sql", "demo/scoring_top_accounts.sql", "demo/scoring_top_reasons.sql")),
 )
 
 

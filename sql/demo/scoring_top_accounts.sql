@@ -1,4 +1,4 @@
--- Today's top 10 accounts: scores, the next action and why
+-- Today's top 10 accounts: scores and the next action (their reasons follow)
 select
   rank,
   account_name,
@@ -7,7 +7,7 @@ select
   budget_likelihood as budget,
   engagement_score as engagement,
   recommended_action as action,
-  array_to_string(reasons, ' | ') as reasons,
+  last_interaction_date as last_touch,
 from v_top_accounts
 order by rank
 limit 10
