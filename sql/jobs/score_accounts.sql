@@ -1,6 +1,7 @@
 -- account-scoring, step 3: scores, the recommended action and its reasons for @score_date from account_features
 -- (one row per account and date in account_recommendations; rerunning a date replaces its rows). Formulas,
--- weights (@w_*, @b_*, @p_* settings) and the action rules: functions/account_scoring/README.md.
+-- weights (@w_*, @b_*, @p_* settings) and the action rules: functions/account_scoring/README.md. Scores are
+-- computed from unrounded terms and rounded (2 decimals) only when written.
 merge into account_recommendations as t
 using (
   with features as (
@@ -37,17 +38,17 @@ using (
   scored as (
     select
       *,
-      round(100 * (1 - exp(-engagement_raw / @engagement_scale)) * recency, 2) as engagement_score,
-      round(100 / (1 + exp(-budget_z)), 2) as budget_likelihood,
+      100 * (1 - exp(-engagement_raw / @engagement_scale)) * recency as engagement_value,
+      100 / (1 + exp(-budget_z)) as budget_value,
     from raw
   ),
 
   prioritised as (
     select
       *,
-      round(least(100, greatest(0,
-        (@p_budget * budget_likelihood + @p_engagement * engagement_score + @p_deal * deal_score)
-          * if(negative_signal is not null, @p_negative_factor, 1))), 2) as priority_score,
+      least(100, greatest(0,
+        (@p_budget * budget_value + @p_engagement * engagement_value + @p_deal * deal_score)
+          * if(negative_signal is not null, @p_negative_factor, 1))) as priority_value,
       case
         when negative_signal is not null then 'no action'
         when budget_discussed_at is not null
@@ -117,9 +118,9 @@ using (
       p.score_date,
       p.account_name,
       p.owner_id,
-      p.priority_score,
-      p.budget_likelihood,
-      p.engagement_score,
+      round(p.priority_value, 2) as priority_score,
+      round(p.budget_value, 2) as budget_likelihood,
+      round(p.engagement_value, 2) as engagement_score,
       p.recommended_action,
       r.reasons,
       p.last_interaction_date,
@@ -131,8 +132,8 @@ using (
         p.reply_latency_hours, p.open_opportunities, p.open_amount, p.stage_probability, p.days_to_close,
         p.budget_signal, p.pricing_sent_since_ask, p.negative_signal,
         p.budget_discussed_at is not null as budget_discussed, p.pricing_asked_at is not null as pricing_asked,
-        round(p.engagement_raw, 4) as engagement_raw, round(p.budget_z, 4) as budget_z,
-        round(p.deal_score, 2) as deal_score
+        round(p.engagement_raw, 6) as engagement_raw, round(p.budget_z, 6) as budget_z,
+        round(p.deal_score, 6) as deal_score
       )) as features,
       cast(@model_version as string) as model_version,
     from prioritised as p
