@@ -10,8 +10,11 @@ SEED ?= 7
 # (shared/settings.py); given on the command line or in the environment, it wins over .env.
 
 ZETASQL := tools/sqlcheck/node_modules/.installed
+# checkov pins packaging and pydantic apart from requirements-dev.txt, so it has a venv of its own.
+CHECKOV_VENV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 
-.PHONY: venv demo test lint typecheck unit sqlcheck sandbox serve sql schema build bench clean
+.PHONY: venv demo test lint typecheck unit sqlcheck checkov sandbox serve sql schema build bench clean
 
 venv: $(STAMP)
 
@@ -30,7 +33,7 @@ $(ZETASQL): tools/sqlcheck/package.json tools/sqlcheck/package-lock.json $(STAMP
 demo: $(STAMP)
 	$(PY) -m tools.demo --seed $(SEED) --scale $(SCALE)
 
-test: lint typecheck unit sqlcheck
+test: lint typecheck unit sqlcheck checkov
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -57,6 +60,17 @@ sql: export SQL_WIDTH = $(value WIDTH)
 # Every SQL text through BigQuery's analyzer, then DuckDB's answers compared with BigQuery's reference engine.
 sqlcheck: $(STAMP) $(ZETASQL)
 	$(PY) -m tools.sqlcheck $${SQL_FILE:+--file="$$SQL_FILE"} $${SQL_QUERY:+--sql="$$SQL_QUERY"}
+
+$(CHECKOV_STAMP): requirements-checkov.txt
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+	touch $@
+
+# Offline policy scan of terraform/: nothing downloaded from or sent to a platform, no update check.
+# A skipped check is justified next to its resource (# checkov:skip=ID: reason).
+checkov: $(CHECKOV_STAMP)
+	env -u BC_API_KEY CKV_SKIP_PACKAGE_UPDATE_CHECK=true BC_SKIP_MAPPING=TRUE \
+	  $(CHECKOV_VENV)/bin/checkov --skip-download --quiet --compact -d terraform
 
 sandbox: $(STAMP)
 	$(PY) -m sandbox --seed $(SEED) --scale $(SCALE)

@@ -1,16 +1,17 @@
-# One Cloud Scheduler job per function. Order within an hour (UTC): syncs at :00/:30, :05/:35 and :10,
-# entity-resolution at :25 once they have landed, generate-embeddings at :45; usage-collect daily 05:00,
-# account-scoring daily 06:00. Times come from var.jobs.
+# Cloud Scheduler jobs: one per entry of var.jobs[*].schedules (local.schedules), in each entry's time zone
+# (default var.time_zone). Each morning the syncs land, then entity-resolution, generate-embeddings and
+# account-scoring run in that order, each after the previous one's timeout; Salesforce and Dialpad also get a
+# weekly full sync. tests/infra/test_schedules.py evaluates the crons and checks that order for a whole year.
 
 resource "google_cloud_scheduler_job" "job" {
-  for_each = local.jobs
+  for_each = local.schedules
 
   project     = var.project_id
   region      = local.scheduler_region
-  name        = each.key
-  description = "Triggers ${each.key}: ${each.value.description}"
-  schedule    = each.value.schedule
-  time_zone   = "Etc/UTC"
+  name        = each.value.name
+  description = "Triggers ${each.value.job}: ${local.jobs[each.value.job].description}"
+  schedule    = each.value.cron
+  time_zone   = each.value.time_zone
   paused      = each.value.paused
 
   # Let the function run to its own timeout before the attempt is abandoned (HTTP targets allow up to 30 min).
@@ -26,7 +27,7 @@ resource "google_cloud_scheduler_job" "job" {
 
   http_target {
     http_method = "POST"
-    uri         = google_cloudfunctions2_function.job[each.key].service_config[0].uri
+    uri         = google_cloudfunctions2_function.job[each.value.job].service_config[0].uri
     body        = base64encode(each.value.body)
     headers = {
       "Content-Type" = "application/json"
@@ -34,7 +35,7 @@ resource "google_cloud_scheduler_job" "job" {
 
     oidc_token {
       service_account_email = google_service_account.scheduler.email
-      audience              = google_cloudfunctions2_function.job[each.key].service_config[0].uri
+      audience              = google_cloudfunctions2_function.job[each.value.job].service_config[0].uri
     }
   }
 

@@ -56,68 +56,65 @@ variable "labels" {
 
 variable "jobs" {
   type = map(object({
-    schedule        = string
-    body            = optional(string, "{}")
+    schedules = map(object({
+      cron      = string
+      body      = optional(string, "{}")
+      time_zone = optional(string)
+      paused    = optional(bool, false)
+    }))
     memory          = optional(string, "1Gi")
     cpu             = optional(string, "1")
     timeout_seconds = optional(number, 540)
     max_instances   = optional(number, 1)
-    paused          = optional(bool, false)
   }))
   description = <<-EOT
-    Per-job operational settings keyed by the job's Cloud name; must name exactly the seven jobs. schedule is a
-    cron in Etc/UTC; body is the JSON the scheduler POSTs; memory/cpu/timeout_seconds/max_instances size the
-    function; paused pauses the scheduler job only. Omitted attributes take the defaults in the type.
+    Per-job operational settings keyed by the job's Cloud name; must name exactly the seven jobs. schedules: one
+    Cloud Scheduler job per entry (key "default" is named after the function, any other key K "<function>-K"),
+    with a five-field cron, the JSON body it POSTs, its time zone (null: var.time_zone) and paused (pauses that
+    scheduler job only). memory/cpu/timeout_seconds/max_instances size the function; the function's time budget
+    is its timeout minus the margin shared/settings.py applies. Omitted attributes take the defaults in the type.
   EOT
+  # Each morning (time_zone): syncs at :00/:05/:10, entity-resolution :25, generate-embeddings :45 (every three
+  # hours from midnight), account-scoring 07:00, before reps start at 08:00. Weekly full syncs Sunday 04:30/04:40.
   default = {
     "gmail-sync" = {
-      schedule        = "*/30 * * * *"
-      body            = "{\"sync_type\":\"incremental\"}"
-      memory          = "1Gi"
-      timeout_seconds = 540
-      max_instances   = 1
+      schedules = {
+        default = { cron = "0 */3 * * *", body = "{\"sync_type\":\"incremental\"}" }
+      }
     }
     "salesforce-sync" = {
-      schedule        = "5,35 * * * *"
-      body            = "{\"sync_type\":\"incremental\"}"
-      memory          = "1Gi"
-      timeout_seconds = 540
-      max_instances   = 1
+      schedules = {
+        default = { cron = "5 * * * *", body = "{\"sync_type\":\"incremental\"}" }
+        full    = { cron = "30 4 * * 0", body = "{\"sync_type\":\"full\"}" }
+      }
     }
     "dialpad-sync" = {
-      schedule        = "10 * * * *"
-      body            = "{\"sync_type\":\"incremental\"}"
-      memory          = "1Gi"
-      timeout_seconds = 540
-      max_instances   = 1
+      schedules = {
+        default = { cron = "10 * * * *", body = "{\"sync_type\":\"incremental\"}" }
+        full    = { cron = "40 4 * * 0", body = "{\"sync_type\":\"full\"}" }
+      }
     }
     "entity-resolution" = {
-      schedule        = "25 * * * *"
-      body            = "{}"
-      memory          = "1Gi"
-      timeout_seconds = 540
-      max_instances   = 1
+      schedules = {
+        default = { cron = "25 */3 * * *" }
+      }
     }
     "generate-embeddings" = {
-      schedule        = "45 * * * *"
-      body            = "{}"
-      memory          = "1Gi"
-      timeout_seconds = 540
-      max_instances   = 1
+      schedules = {
+        default = { cron = "45 */3 * * *" }
+      }
     }
     "usage-collect" = {
-      schedule        = "0 5 * * *"
-      body            = "{}"
-      memory          = "1Gi"
-      timeout_seconds = 540
-      max_instances   = 1
+      schedules = {
+        # Anthropic and Cursor report UTC days: at 06:00 Los Angeles (13:00 or 14:00 UTC) yesterday is complete.
+        default = { cron = "0 6 * * *", time_zone = "America/Los_Angeles" }
+      }
     }
     "account-scoring" = {
-      schedule        = "0 6 * * *"
-      body            = "{}"
-      memory          = "2Gi"
-      timeout_seconds = 540
-      max_instances   = 1
+      memory = "2Gi"
+      schedules = {
+        default = { cron = "0 7 * * *" }
+      }
     }
   }
 
@@ -145,14 +142,30 @@ variable "jobs" {
   }
 
   validation {
-    condition     = alltrue([for job in values(var.jobs) : can(keys(jsondecode(job.body)))])
-    error_message = "jobs[*].body must be a JSON object, for example {} or {\"sync_type\":\"incremental\"}."
+    condition     = alltrue([for job in values(var.jobs) : length(job.schedules) >= 1])
+    error_message = "jobs[*].schedules must hold at least one schedule: every function is triggered by Cloud Scheduler."
   }
 
   validation {
-    condition     = alltrue([for job in values(var.jobs) : length(split(" ", trimspace(job.schedule))) == 5])
-    error_message = "jobs[*].schedule must be a five-field cron expression."
+    condition     = alltrue(flatten([for job in values(var.jobs) : [for s in values(job.schedules) : can(keys(jsondecode(s.body)))]]))
+    error_message = "jobs[*].schedules[*].body must be a JSON object, for example {} or {\"sync_type\":\"incremental\"}."
   }
+
+  validation {
+    condition     = alltrue(flatten([for job in values(var.jobs) : [for s in values(job.schedules) : length(split(" ", trimspace(s.cron))) == 5]]))
+    error_message = "jobs[*].schedules[*].cron must be a five-field cron expression."
+  }
+
+  validation {
+    condition     = alltrue(flatten([for job in values(var.jobs) : [for key in keys(job.schedules) : can(regex("^[a-z][a-z0-9-]{0,30}$", key))]]))
+    error_message = "jobs[*].schedules keys must be lowercase names (letters, digits, hyphens), e.g. default or full."
+  }
+}
+
+variable "time_zone" {
+  type        = string
+  description = "Time zone (IANA name) of the Cloud Scheduler crons that set none of their own: the sales team's, so that each morning's syncs, resolution, embeddings and scoring finish before reps start."
+  default     = "America/Los_Angeles"
 }
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -309,8 +322,20 @@ variable "embedding_model" {
 
 variable "vertex_location" {
   type        = string
-  description = "Vertex AI location for embeddings (VERTEX_LOCATION); null means the same as region."
+  description = "Vertex AI location of generate-embeddings and of account-scoring's narrative (VERTEX_LOCATION); null means the same as region."
   default     = null
+}
+
+variable "company_domains" {
+  type        = list(string)
+  description = "Email domains of the company itself (COMPANY_DOMAINS of entity-resolution): addresses on them are internal and never matched to customers. Empty: only Salesforce users' addresses count as internal."
+  default     = []
+}
+
+variable "scoring_narrative" {
+  type        = bool
+  description = "SCORING_NARRATIVE of account-scoring: add a Gemini narrative (Vertex AI) to the top accounts' reasons. Also grants account-scoring roles/aiplatform.user; off: no Vertex AI access."
+  default     = false
 }
 
 # ---------------------------------------------------------------------------------------------------------------------

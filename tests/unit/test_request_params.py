@@ -157,4 +157,5 @@ def test_every_date_field_of_every_request_model_uses_the_shared_bounded_types(m
 @pytest.mark.parametrize(("name", "model"), [("dialpad-sync", DialpadParams), ("gmail-sync", GmailParams),
                                              ("salesforce-sync", SyncParams), ("usage-collect", UsageParams)])
 def test_the_body_cloud_scheduler_posts_to_each_function_is_a_valid_request(name: str, model: type[BaseModel]) -> None:
-    assert isinstance(parse_params(job_settings(name)["body"].encode(), model), model)
+    for schedule in job_settings(name)["schedules"].values():
+        assert isinstance(parse_params(schedule["body"].encode(), model), model)
