@@ -5,7 +5,8 @@ answer where the engines' rules differ (tests/unit/test_transpile_rewrites.py sh
 rewrite that depends on an operand's type reads the BigQuery type bigquery_types infers. Where a type stays
 unknown (a table this project does not declare), a rewrite either emits an expression that branches on DuckDB's
 run-time `typeof`, or, where the result type itself would have to change, keeps DuckDB's behaviour.
-rewrites_catalog maps BigQuery's INFORMATION_SCHEMA views onto DuckDB's catalog.
+rewrites_catalog maps BigQuery's INFORMATION_SCHEMA views onto DuckDB's catalog; rewrites_vectors turns a dot product
+written as a subquery over an array into DuckDB's list_dot_product (applied first, on the statement as written).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from shared.warehouse.rewrites_time_text import (
     trim_whitespace,
     unnest_offset,
 )
+from shared.warehouse.rewrites_vectors import dot_product
 
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
@@ -95,6 +97,7 @@ def _reparent(tree: exp.Expr) -> None:
 
 def _rewrite(tree: exp.Expr) -> exp.Expr:
     """Apply the rules bottom-up (children first), so each rule sees its operands already rewritten and typed."""
+    tree = tree.transform(dot_product)
     _reparent(tree)
     annotate(tree)
     root = tree

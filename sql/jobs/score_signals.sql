@@ -58,8 +58,7 @@ using (
       if(is_inbound, 'inbound', 'outbound') as direction,
       subject,
       cast(null as float64) as duration_seconds,
-      lower(concat(coalesce(subject, ''), '\n',
-                   regexp_replace(coalesce(body_text, ''), cast(@quoted_pattern as string), ''))) as text,
+      body_text as raw_text,
       embedding,
       embedding_model,
       embedded_at,
@@ -77,7 +76,7 @@ using (
       if(direction = 'inbound', 'inbound', 'outbound'),
       cast(null as string),
       duration_seconds,
-      lower(coalesce(transcript_text, '')),
+      transcript_text,
       embedding,
       embedding_model,
       embedded_at,
@@ -118,6 +117,16 @@ using (
     group by kind, item_id
   ),
 
+  texts as (
+    select
+      p.*,
+      if(p.kind = 'email',
+         lower(concat(coalesce(p.subject, ''), '\n',
+                      regexp_replace(coalesce(p.raw_text, ''), cast(@quoted_pattern as string), ''))),
+         lower(coalesce(p.raw_text, ''))) as text,
+    from pending as p
+  ),
+
   signals as (
     select
       p.kind,
@@ -144,7 +153,7 @@ using (
       p.embedding_model,
       p.embedded_at as source_embedded_at,
       p.prototypes_at,
-    from pending as p
+    from texts as p
     left join similarities as s on s.kind = p.kind and s.item_id = p.item_id
   )
 

@@ -263,3 +263,15 @@ def test_normalize_nfd_then_removing_marks_folds_accents(server: ZetaSQL) -> Non
     both(server, r"select regexp_replace(normalize(lower('José Ñúñez-Zoë'), NFD), r'\p{M}', ''),"
          r" regexp_replace(normalize('Ångström', NFKD), r'\p{M}', '')",
          ["STRING"] * 2, [["jose nunez-zoe", "Angstrom"]])
+
+
+def test_a_dot_product_over_an_array_is_computed_in_place(server: ZetaSQL) -> None:
+    sql = ("select v.n, (select sum(x * v.b[offset(i)]) from unnest(v.a) as x with offset as i) as dot "
+           "from unnest([struct(1 as n, [0.6, 0.8] as a, [0.8, 0.6] as b), "
+           "struct(2, [1.0, 2.0, 3.0], [4.0, 5.0, 6.0]), struct(3, cast([] as array<float64>), "
+           "cast([] as array<float64>)), struct(4, cast(null as array<float64>), [1.0])]) as v order by v.n")
+    both(server, sql, ["INT64", "FLOAT64"], [[1, 0.96], [2, 32.0], [3, None], [4, None]])
+    from shared.warehouse.transpile import to_duckdb
+
+    duckdb_sql = to_duckdb(sql)[0][0]
+    assert "LIST_SUM(LIST_TRANSFORM(RANGE(0, LENGTH(v.a))" in duckdb_sql and "UNNEST(v.a)" not in duckdb_sql
