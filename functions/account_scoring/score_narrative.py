@@ -19,24 +19,21 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any, Literal
+from typing import Any
 
 import google.auth
 import google.auth.exceptions
 import httpx2
 import pydantic
 import requests
-from google import genai
 from google.genai import errors, types
-from google.oauth2.credentials import Credentials
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.budget import TimeBudget
 from shared.http import HttpPolicy, make_session
 from shared.httpx_bridge import session_client
 from shared.log import get_logger
-from shared.secrets import Secret
-from shared.settings import CommonSettings
+from shared.vertex import VertexSettings, vertex_target
 
 log = get_logger(__name__)
 
@@ -63,7 +60,7 @@ RESPONSE_SCHEMA = types.Schema(
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 
 
-class NarrativeSettings(CommonSettings):
+class NarrativeSettings(VertexSettings):
     """The narrative's settings; account-scoring's settings class inherits them (the Vertex ones share their
     names with generate-embeddings', so one environment configures both)."""
 
@@ -73,13 +70,6 @@ class NarrativeSettings(CommonSettings):
         50, ge=1, le=500, description="top accounts by priority_score that get a narrative per run")
     scoring_narrative_timeout_s: float = Field(
         20.0, gt=0, le=300, description="read timeout of one generateContent request, in seconds")
-    google_cloud_project: str | None = Field(None, description="project of the Vertex AI endpoint")
-    vertex_location: str = Field("us-central1", description="Vertex AI region")
-    vertex_base_url: str | None = Field(
-        None, description="Vertex AI API root; unset: https://{VERTEX_LOCATION}-aiplatform.googleapis.com")
-    vertex_auth: Literal["adc", "static_token"] = Field(
-        "adc", description="adc: the function's service account; static_token: VERTEX_STATIC_TOKEN (local)")
-    vertex_static_token: Secret | None = Field(None, description="bearer token for VERTEX_AUTH=static_token")
 
 
 @dataclass
@@ -173,15 +163,6 @@ def validate(reply_text: str, facts_text: str) -> NarrativeReply:
     return reply
 
 
-def _credentials(settings: NarrativeSettings) -> tuple[Any, str | None]:
-    if settings.vertex_auth == "static_token":
-        if settings.vertex_static_token is None:
-            raise NarrativeError("VERTEX_AUTH=static_token needs VERTEX_STATIC_TOKEN")
-        return Credentials(token=settings.vertex_static_token.get()), None
-    credentials, project = google.auth.default(scopes=[CLOUD_PLATFORM])
-    return credentials, project
-
-
 def _config(model: str) -> types.GenerateContentConfig:
     thinking = types.ThinkingConfig(thinking_budget=0) if model in NO_THINKING_MODELS else None
     return types.GenerateContentConfig(
@@ -192,17 +173,12 @@ def _config(model: str) -> types.GenerateContentConfig:
 class Narrator:
     def __init__(self, settings: NarrativeSettings, session: requests.Session | None = None) -> None:
         self.model = settings.scoring_narrative_model
-        credentials, adc_project = _credentials(settings)
-        project = settings.google_cloud_project or adc_project
-        if not project:
-            raise NarrativeError("SCORING_NARRATIVE needs GOOGLE_CLOUD_PROJECT")
-        location = settings.vertex_location
-        base_url = settings.vertex_base_url or f"https://{location}-aiplatform.googleapis.com"
+        try:
+            target = vertex_target(settings, "SCORING_NARRATIVE")
+        except ValueError as exc:
+            raise NarrativeError(str(exc)) from exc
         self._http = session_client(session or make_session(narrative_policy(settings)))
-        self.client = genai.Client(
-            vertexai=True, project=project, location=location, credentials=credentials,
-            http_options=types.HttpOptions(base_url=base_url, api_version="v1", httpx_client=self._http,
-                                           timeout=round(settings.scoring_narrative_timeout_s * 1000)))
+        self.client = target.client(self._http, timeout_ms=round(settings.scoring_narrative_timeout_s * 1000))
         self.config = _config(self.model)
 
     def close(self) -> None:

@@ -8,11 +8,10 @@ from pydantic import Field, ValidationInfo, field_validator
 
 from shared.entrypoint import JobParams
 from shared.params import IsoDate
-from shared.secrets import Secret
-from shared.settings import CommonSettings
+from shared.vertex import VertexSettings
 
 
-class EmbeddingSettings(CommonSettings):
+class EmbeddingSettings(VertexSettings):
     embedder: Literal["local", "vertex"] = Field(
         "local", description="local: the int8 ONNX all-MiniLM-L6-v2 shipped in a package; vertex: Vertex AI")
     embedding_model: str = Field(
@@ -25,13 +24,6 @@ class EmbeddingSettings(CommonSettings):
         5000, ge=1, description="embedded rows a table needs before the job issues its BigQuery vector index DDL")
     local_embedding_threads: int = Field(
         2, ge=1, le=16, description="onnxruntime intra-op threads of the local embedder (EMBEDDER=local)")
-    google_cloud_project: str | None = Field(None, description="project of the Vertex AI endpoint")
-    vertex_location: str = Field("us-central1", description="Vertex AI region")
-    vertex_base_url: str | None = Field(
-        None, description="Vertex AI API root; unset: https://{VERTEX_LOCATION}-aiplatform.googleapis.com")
-    vertex_auth: Literal["adc", "static_token"] = Field(
-        "adc", description="adc: the function's service account; static_token: VERTEX_STATIC_TOKEN (local)")
-    vertex_static_token: Secret | None = Field(None, description="bearer token for VERTEX_AUTH=static_token")
 
 
 class EmbeddingParams(JobParams):

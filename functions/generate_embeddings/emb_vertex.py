@@ -15,20 +15,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import google.auth
 import google.auth.exceptions
 import httpx2
 from emb_embedder import EmbeddingError, Vector, mean_pool, normalised
 from emb_settings import EmbeddingSettings
-from google import genai
 from google.genai import errors, types
-from google.oauth2.credentials import Credentials
 
 from shared.http import HttpPolicy, make_session
 from shared.httpx_bridge import session_client
 from shared.log import get_logger
+from shared.vertex import vertex_target
 
 log = get_logger(__name__)
 
@@ -101,33 +99,16 @@ def batches(items: Sequence[_Window], max_instances: int = MAX_INSTANCES, max_to
         yield batch
 
 
-def vertex_credentials(settings: EmbeddingSettings) -> tuple[Any, str | None]:
-    """(credentials, the project ADC names) for the configured VERTEX_AUTH."""
-    if settings.vertex_auth == "static_token":
-        if settings.vertex_static_token is None:
-            raise ValueError("VERTEX_AUTH=static_token needs VERTEX_STATIC_TOKEN")
-        return Credentials(token=settings.vertex_static_token.get()), None
-    credentials, project = google.auth.default(scopes=[CLOUD_PLATFORM])
-    return credentials, project
-
-
 class VertexEmbedder:
     def __init__(self, settings: EmbeddingSettings, policy: HttpPolicy | None = None) -> None:
         self.model = settings.embedding_model
         if self.model not in MODEL_DIMS:
             raise ValueError(f"EMBEDDING_MODEL={self.model!r} is not supported; supported: {', '.join(MODEL_DIMS)}")
         self.dim = MODEL_DIMS[self.model]
-        credentials, adc_project = vertex_credentials(settings)
-        project = settings.google_cloud_project or adc_project
-        if not project:
-            raise ValueError("EMBEDDER=vertex needs GOOGLE_CLOUD_PROJECT")
-        location = settings.vertex_location
-        base_url = settings.vertex_base_url or f"https://{location}-aiplatform.googleapis.com"
+        target = vertex_target(settings, "EMBEDDER=vertex")
         self.session = make_session(policy or HttpPolicy.from_settings(settings, source="vertex"))
         self._http: httpx2.Client = session_client(self.session)
-        self.client = genai.Client(
-            vertexai=True, project=project, location=location, credentials=credentials,
-            http_options=types.HttpOptions(base_url=base_url, api_version="v1", httpx_client=self._http))
+        self.client = target.client(self._http)
 
     def embed_documents(self, texts: Sequence[str]) -> list[Vector]:
         return self._embed(texts, DOCUMENT)
