@@ -14,7 +14,7 @@ ZETASQL := tools/sqlcheck/node_modules/.installed
 CHECKOV_VENV := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 
-.PHONY: venv demo test lint typecheck unit sqlcheck checkov sandbox serve sql schema build bench clean
+.PHONY: venv demo test lint typecheck unit sqlcheck checkov sandbox serve sql schema build bench reliability clean
 
 venv: $(STAMP)
 
@@ -88,6 +88,12 @@ schema: $(STAMP)
 
 build: $(STAMP)
 	$(PY) -m tools.build
+
+# Every function under injected crashes, warehouse failures and duplicate deliveries, against a clean run
+# (about 12 minutes on 2 cores, so not part of `make test`). FUNCTIONS=a,b and SCENARIOS=x,y narrow it.
+reliability: $(STAMP)
+	$(PY) -m tools.reliability --seed 11 --scale $(SCALE) $(if $(FUNCTIONS),--functions $(FUNCTIONS)) \
+	  $(if $(SCENARIOS),--scenarios $(SCENARIOS))
 
 bench: $(STAMP)
 	@for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

@@ -247,13 +247,15 @@ class MailboxSync:
         return gone
 
     def _merge(self, buffer: RowBuffer) -> None:
+        """Participants and attachments first, the messages last: a stored message is what makes a later run skip
+        fetching it, so it must not be stored before its child rows are (a failed write in between would lose them)."""
         if not buffer.messages:
             return
-        self.counts["gmail_messages"] += self.warehouse.merge("gmail_messages", buffer.messages, volatile=VOLATILE)
         self.counts["gmail_participants"] += self.warehouse.merge("gmail_participants", buffer.participants,
                                                                   volatile=("ingested_at",))
         self.counts["gmail_attachments"] += self.warehouse.merge("gmail_attachments", buffer.attachments,
                                                                  volatile=VOLATILE)
+        self.counts["gmail_messages"] += self.warehouse.merge("gmail_messages", buffer.messages, volatile=VOLATILE)
         buffer.clear()
 
     def _delete(self, message_ids: set[str] | list[str]) -> None:
