@@ -4,6 +4,7 @@ broken run is reported as lost, duplicated and ahead."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from tools.reliability.runner import Outcome
 from tools.reliability.stage import Stage
 
 FUNCTIONS = [by_cloud_name("salesforce-sync"), by_cloud_name("dialpad-sync")]
+ENVIRONMENT_BEFORE = {name: os.environ.get(name) for name in runner.HARNESS_ENV}
 
 
 @pytest.fixture(scope="module")
@@ -79,3 +81,9 @@ def test_given_a_failing_participants_merge_then_the_gmail_rerun_loads_every_chi
 
     assert outcome.played.injected and outcome.played.survived, report.notes([outcome])
     assert (outcome.lost, outcome.duplicates, outcome.ahead) == (0, 0, False), report.notes([outcome])
+
+
+def test_the_harness_leaves_the_environment_as_it_found_it(outcomes: list[Outcome]) -> None:
+    """Two concurrent deliveries once set and restored the environment per thread, which raced and left the
+    harness's AUTO_SCHEMA=false behind for every later test of the process."""
+    assert outcomes and {name: os.environ.get(name) for name in runner.HARNESS_ENV} == ENVIRONMENT_BEFORE

@@ -18,7 +18,7 @@ from typing import Any
 from shared import ledger
 from tools.reliability.compare import Snapshot
 from tools.reliability.faults import InstanceKilled, fail_write, kill_after_batches
-from tools.reliability.stage import Stage
+from tools.reliability.stage import Stage, environment
 
 KILL_AFTER_BATCHES = 1
 FAILING_WRITE = 2
@@ -113,15 +113,16 @@ def twice_concurrently(stage: Stage) -> Played:
     def deliver() -> None:
         gate.wait()
         try:
-            answers.append(stage.invoke())
+            answers.append(stage.deliver())
         except Exception as exc:
             failures.append(f"{type(exc).__name__}: {exc}"[:200])
 
     threads = [threading.Thread(target=deliver) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    with environment(stage.settings()):
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
     runs = stage.runs()
     overlap = len(runs) == 2 and runs[1]["started_at"] < (runs[0]["completed_at"] or runs[1]["started_at"])
     notes = [", ".join(map(_describe, answers)) + (f"; raised {failures}" if failures else ""),

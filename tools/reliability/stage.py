@@ -34,10 +34,19 @@ class Stage:
         entrypoint.reset_runtimes()
         http.reset_shared_state()
 
+    def settings(self, extra_env: dict[str, str] | None = None) -> dict[str, str]:
+        """The environment an invocation runs in."""
+        return {**self.env, "WAREHOUSE": self.url, **(extra_env or {})}
+
     def invoke(self, extra_env: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
         """POST the body, in the current instance (call fresh_instance first to start a new one)."""
-        with environment({**self.env, "WAREHOUSE": self.url, **(extra_env or {})}):
-            answer = invoke(self.entry, self.body)
+        with environment(self.settings(extra_env)):
+            return self.deliver()
+
+    def deliver(self) -> tuple[int, dict[str, Any]]:
+        """POST the body in the environment as it is: for concurrent deliveries, which share one environment
+        (setting and restoring it per thread would race and leave it changed)."""
+        answer = invoke(self.entry, self.body)
         self.answers.append(answer)
         return answer
 
