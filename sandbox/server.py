@@ -12,6 +12,8 @@ import contextlib
 import io
 import ipaddress
 import signal
+import socket
+import struct
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -52,13 +54,31 @@ class RecordingMiddleware:
         body = request.get_data(cache=True)
         environ["wsgi.input"] = io.BytesIO(body)
         environ["CONTENT_LENGTH"] = str(len(body))
-        fault = self.state.faults.take(request.method, request.path)
+        fault = self.state.faults.take(request.method, request.path, request.args.to_dict(flat=False))
+        if fault and fault.reset:
+            return self._reset(environ, request, body, received, fault)
         response = self._answer(environ, fault)
         self.state.log.add(RecordedRequest(
             request.method, request.path, request.args.to_dict(flat=False), dict(request.headers.items()),
             body, received, response.status_code, fault is not None,
         ))
         return response(environ, start_response)
+
+    def _reset(self, environ: WSGIEnvironment, request: Request, body: bytes, received: datetime,
+               fault: Fault) -> Iterable[bytes]:
+        """Drop the connection before any byte of an answer (shut down both ways, then reset on close: SO_LINGER 0);
+        recorded as status 0."""
+        if fault.delay:
+            time.sleep(fault.delay)
+        self.state.log.add(RecordedRequest(
+            request.method, request.path, request.args.to_dict(flat=False), dict(request.headers.items()),
+            body, received, 0, True,
+        ))
+        connection = environ.get("werkzeug.socket")
+        if connection is not None:
+            connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            connection.shutdown(socket.SHUT_RDWR)
+        raise FaultResetError(f"{request.method} {request.path}")
 
     def _answer(self, environ: WSGIEnvironment, fault: Fault | None) -> Response:
         if fault and fault.delay:
@@ -67,10 +87,16 @@ class RecordingMiddleware:
             payload, content_type = fault.payload()
             return Response(payload, status=fault.status, headers=fault.headers(), content_type=content_type)
         response = Response.from_app(self.app, environ, buffered=True)
+        if fault and fault.rewrite:
+            response.set_data(fault.rewrite(response.get_data()))
         if fault and fault.truncate:
             data = response.get_data()
             response.set_data(data[: len(data) // 2])
         return response
+
+
+class FaultResetError(ConnectionError):
+    """Ends the request after its socket was reset on purpose; the server's handler drops it quietly."""
 
 
 def create_app(state: SandboxState) -> Flask:

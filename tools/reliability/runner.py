@@ -14,7 +14,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from sandbox.apis.cursor import cursor_fake
 from sandbox.apis.dialpad import dialpad_fake
+from sandbox.apis.sheets import sheets_fake
+from sandbox.apis.vertex import vertex_fake
 from sandbox.env import settings_env
 from sandbox.server import Sandbox
 from sandbox.world import build_world
@@ -31,10 +34,14 @@ HARNESS_ENV = {
     "AUTO_SCHEMA": "false", "HTTP_BACKOFF_BASE": "0", "LOG_LEVEL": "WARNING",
     "SALESFORCE_BATCH_SIZE": "200", "GMAIL_PAGE_SIZE": "50", "GMAIL_MAX_WORKERS": "1", "DIALPAD_WINDOW_DAYS": "45",
     "DIALPAD_BATCH_SIZE": "50", "DIALPAD_TRANSCRIPT_BATCH_SIZE": "10", "DIALPAD_LIST_RATE_PER_SECOND": "1000",
-    "DIALPAD_TRANSCRIPT_RATE_PER_SECOND": "1000", "USAGE_BATCH_ROWS": "500",
+    "DIALPAD_TRANSCRIPT_RATE_PER_SECOND": "1000", "USAGE_BATCH_ROWS": "500", "ANTHROPIC_REQUESTS_PER_SECOND": "1000",
+    "CURSOR_REQUESTS_PER_MINUTE": "100000", "SHEETS_REQUESTS_PER_MINUTE": "100000", "EMBEDDER": "vertex",
+    "GOOGLE_CLOUD_PROJECT": "reliability-project",
 }
 """Applied to the clean and the scenario runs alike: small batches so that every sync commits several, one
-gmail worker so that "the Nth write" is the same write in every run."""
+gmail worker so that "the Nth write" is the same write in every run, the sources' pacing lifted (the fakes'
+limits are off too) and generate-embeddings on the Vertex fake, its production source, rather than the local
+model (which would take most of the suite's time)."""
 BODIES = {"generate-embeddings": {"limit": 5000}}
 """Bodies other than the demo's: the demo embeds at most 150 rows per run, so a second run would embed more and
 differ from the clean run by design; the harness embeds everything, so that a rerun has nothing left to do."""
@@ -69,19 +76,28 @@ Tamper = Callable[[Stage], None]
 def run(functions: list[FunctionEntry], scenarios: list[Scenario], seed: int = 11, scale: int = 1,
         workdir: Path | None = None, tamper: Tamper | None = None) -> Iterator[Outcome]:
     with contextlib_dir(workdir) as root, Sandbox(build_world(seed, scale)) as sandbox:
-        dialpad_fake(sandbox.app).limits.enabled = False
+        lift_limits(sandbox)
         env = {**settings_env(sandbox), **HARNESS_ENV}
         configure_logging("WARNING", stream=io.StringIO())
         try:
-            for entry, before, clean in clean_pass(functions, root, env):
+            for entry, before, clean in clean_pass(functions, root, env, sandbox):
                 for scenario in scenarios:
-                    yield judge(entry, scenario, before, clean, root, env, tamper)
+                    if scenario.applies(entry):
+                        yield judge(entry, scenario, before, clean, root, env, sandbox, tamper)
         finally:
             entrypoint.reset_runtimes()
             configure_logging(stream=None)
 
 
-def clean_pass(functions: list[FunctionEntry], root: Path, env: dict[str, str]
+def lift_limits(sandbox: Sandbox) -> None:
+    """The fakes' rate limits are tested in tests/sandbox; here they would only slow the runs."""
+    dialpad_fake(sandbox.app).limits.enabled = False
+    cursor_fake(sandbox.app).limit.enabled = False
+    sheets_fake(sandbox.app).limit.enabled = False
+    vertex_fake(sandbox.app).per_minute = 1_000_000
+
+
+def clean_pass(functions: list[FunctionEntry], root: Path, env: dict[str, str], sandbox: Sandbox
                ) -> Iterator[tuple[FunctionEntry, Path, compare.Snapshot]]:
     """Each requested function with the warehouse file its clean run started from and that run's tables."""
     last = max(PIPELINE.index(f) for f in functions)
@@ -92,7 +108,7 @@ def clean_pass(functions: list[FunctionEntry], root: Path, env: dict[str, str]
     for entry in PIPELINE[: last + 1]:
         before = root / f"before-{entry.folder}.duckdb"
         shutil.copyfile(current, before)
-        stage = Stage(entry, current, env, BODIES.get(entry.cloud_name))
+        stage = Stage(entry, current, env, sandbox, BODIES.get(entry.cloud_name))
         stage.fresh_instance()
         status, answer = stage.invoke()
         if status != 200 or answer.get("status") != "success":
@@ -104,11 +120,16 @@ def clean_pass(functions: list[FunctionEntry], root: Path, env: dict[str, str]
 
 
 def judge(entry: FunctionEntry, scenario: Scenario, before: Path, clean: compare.Snapshot, root: Path,
-          env: dict[str, str], tamper: Tamper | None) -> Outcome:
+          env: dict[str, str], sandbox: Sandbox, tamper: Tamper | None) -> Outcome:
     db_path = root / f"{entry.folder}-{scenario.name}.duckdb"
     shutil.copyfile(before, db_path)
-    stage = Stage(entry, db_path, env, BODIES.get(entry.cloud_name))
-    played = scenario.play(stage)
+    stage = Stage(entry, db_path, env, sandbox, BODIES.get(entry.cloud_name))
+    sandbox.faults.clear()
+    sandbox.log.clear()
+    try:
+        played = scenario.play(stage)
+    finally:
+        sandbox.faults.clear()
     if tamper is not None:
         tamper(stage)
     final = stage.snapshot()

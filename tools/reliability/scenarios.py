@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from shared import ledger
+from tools.pipeline import FunctionEntry
 from tools.reliability.compare import Snapshot
 from tools.reliability.faults import InstanceKilled, fail_write, kill_after_batches
 from tools.reliability.stage import Stage, environment
@@ -36,11 +37,17 @@ class Played:
     """The tables right after the faulted run, before any rerun: where a cursor ahead of data would show."""
 
 
+def every_function(entry: FunctionEntry) -> bool:
+    return True
+
+
 @dataclass(frozen=True)
 class Scenario:
     name: str
     proves: str
     play: Callable[[Stage], Played]
+    applies: Callable[[FunctionEntry], bool] = every_function
+    """Whether the scenario means something for a function (a source fault, for one that calls a source)."""
 
 
 def _ok(answer: tuple[int, dict[str, Any]]) -> bool:

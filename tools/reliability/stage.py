@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sandbox.server import Sandbox
 from shared import entrypoint, http
 from shared.warehouse import connect
 from tools.invoke import invoke
@@ -21,6 +22,8 @@ class Stage:
     entry: FunctionEntry
     db_path: Path
     env: dict[str, str]
+    sandbox: Sandbox
+    """The running fakes: a scenario injects faults (`sandbox.faults`) and reads what was requested (`sandbox.log`)."""
     body: dict[str, Any] | None = None
     """The request every invocation sends (None: the entry's demo body)."""
     answers: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
