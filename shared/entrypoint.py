@@ -9,6 +9,8 @@ those): 200 for success or partial, 500 for failed so that Cloud Scheduler's ret
 the keys the job's spec declares, 0 for those it did not report.
 `pending` lists the scopes that stopped at the time budget (the clock starts when the request arrives) and resume
 from their checkpoint next run.
+A run that finds another run of its function holding it (see RunLedger.start) does nothing: its ledger row
+closes `skipped` and it answers 409 with `held_by`, the holder's run id (Cloud Scheduler retries it later).
 """
 
 from __future__ import annotations
@@ -20,11 +22,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from shared.budget import TimeBudget, unlimited
 from shared.ledger import JobResult, Run, RunLedger
 from shared.log import bind_run, configure_logging, get_logger
+from shared.params import clean_text
 from shared.settings import CommonSettings
 from shared.warehouse import Warehouse, connect
 
@@ -37,9 +40,16 @@ MAX_BODY_BYTES = 64 * 1024
 
 
 class JobParams(BaseModel):
-    """Base of every request body model: unknown fields are errors, values are immutable."""
+    """Base of every request body model: unknown fields are errors, values are immutable, and types are exact
+    (strict: `true`, `1.0` or `"1"` is not an integer, `1` or `"yes"` not a boolean, as lax mode would read
+    them); no string may hold a control character or a lone surrogate (shared.params.clean_text)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _printable(cls, value: Any) -> Any:
+        return clean_text(value)
 
 
 @dataclass
@@ -67,6 +77,8 @@ class JobSpec(Generic[P, S]):
     make_clients: Callable[[S], Any] | None = None
     count_keys: tuple[str, ...] = ()
     """The keys of every answer's `counts` (each table the job writes, and its documented counters)."""
+    exclusive: Callable[[P], bool] = lambda _params: True
+    """Whether a run with these params holds the function while it runs (False for a read-only request)."""
 
     def shape_counts(self, counts: dict[str, int]) -> dict[str, int]:
         """`counts` with every declared key (0 where missing); an undeclared key is kept, and logged as an error."""
@@ -191,9 +203,11 @@ def handle(request: Any, spec: JobSpec[P, S]) -> Answer:
         return _answer({"error": f"configuration error: {type(exc).__name__}: {exc}"[:2000], "field": None}, 500)
     ledger = RunLedger(rt.warehouse)
     run = ledger.start(spec.name, spec.source_system, parsed.model_dump(mode="json"), _trigger(request.headers),
-                       rt.settings.function_timeout_seconds)
+                       rt.settings.function_timeout_seconds, spec.exclusive(parsed))
     budget = TimeBudget(rt.settings.time_budget, started=arrived)
     with bind_run(run_id=run.run_id, function=spec.name):
+        if run.held_by:
+            return _skip(spec, run, ledger)
         return _execute(spec, parsed, JobContext(run, rt.settings, rt.warehouse, ledger, rt.clients, budget))
 
 
@@ -208,6 +222,15 @@ def _ready_runtime(spec: JobSpec[Any, Any]) -> _Runtime:
         with rt.lock:
             rt.clients = rt.clients or spec.make_clients(rt.settings)
     return rt
+
+
+def _skip(spec: JobSpec[Any, Any], run: Run, ledger: RunLedger) -> Answer:
+    message = f"skipped: run {run.held_by} of {spec.name} is still running; this run did nothing"
+    log.warning(message, extra={"held_by": run.held_by, "status": "skipped"})
+    counts = spec.shape_counts({})
+    ledger.finish(run, JobResult(counts), status="skipped", error_message=message)
+    return _answer({"run_id": run.run_id, "status": "skipped", "held_by": run.held_by, "counts": counts,
+                    "errors": {}, "pending": []}, 409)
 
 
 def _execute(spec: JobSpec[P, S], params: P, ctx: JobContext[S]) -> Answer:

@@ -12,7 +12,7 @@ import datetime as dt
 import json
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from shared.budget import OutOfTime
@@ -21,7 +21,7 @@ from shared.warehouse import Typed, Warehouse
 
 log = get_logger(__name__)
 Clock = Callable[[], dt.datetime]
-STATUSES = ("running", "success", "partial", "failed", "abandoned")
+STATUSES = ("running", "success", "partial", "failed", "abandoned", "skipped")
 DEADLINE_MARGIN = dt.timedelta(seconds=60)
 
 
@@ -90,6 +90,9 @@ class Run:
     run_id: str
     function_name: str
     started_at: dt.datetime
+    held_by: str | None = None
+    """The run of the same function that holds it (exclusive, started first, within its deadline): this one
+    must do nothing and close `skipped` (a duplicate delivery, or an overlap with a run still going)."""
 
 
 class RunLedger:
@@ -98,22 +101,31 @@ class RunLedger:
         self.clock = clock
 
     def start(self, function_name: str, source_system: str, params: dict[str, Any], trigger: str,
-              timeout_seconds: float = 540) -> Run:
-        """Open a run (its deadline: the function's timeout plus a margin) and record the function's earlier
-        runs that are still open past their deadline as abandoned."""
+              timeout_seconds: float = 540, exclusive: bool = True) -> Run:
+        """Open a run (its deadline: the function's timeout plus a margin), record the function's earlier runs
+        that are still open past their deadline as abandoned, and say which run holds the function, if any.
+
+        An exclusive run holds its function from its start until it closes or its deadline passes, so that two
+        deliveries of one scheduled request (Cloud Scheduler is at-least-once) or overlapping runs never write
+        the same tables at once (concurrent MERGEs into one BigQuery table fail to serialize). The holder is the
+        earliest open run, so of two runs starting together exactly one goes ahead: each appends its `running`
+        row before it looks for the others. A run that is not exclusive (a read-only search) neither holds nor
+        waits."""
         run = Run(uuid.uuid4().hex, function_name, self.clock())
         deadline = run.started_at + dt.timedelta(seconds=timeout_seconds) + DEADLINE_MARGIN
         self.warehouse.query("jobs/ledger_start_run.sql", {
             "run_id": run.run_id, "function_name": function_name, "source_system": source_system,
             "started_at": run.started_at, "deadline_at": deadline, "trigger": trigger,
-            "request_params": json.dumps(params, default=str, sort_keys=True),
+            "request_params": json.dumps(params, default=str, sort_keys=True), "exclusive": exclusive,
         })
-        self._record_abandoned(run)
-        return run
+        others = self.warehouse.query("jobs/ledger_open_runs.sql", {
+            "function_name": function_name, "run_id": run.run_id, "now": run.started_at})
+        self._record_abandoned(run, [row for row in others if row["past_deadline"]])
+        holders = sorted((row["started_at"], row["run_id"]) for row in others
+                         if exclusive and row["holds"] and not row["past_deadline"])
+        return replace(run, held_by=holders[0][1]) if holders else run
 
-    def _record_abandoned(self, run: Run) -> None:
-        found = self.warehouse.query("jobs/ledger_abandoned_runs.sql", {
-            "function_name": run.function_name, "run_id": run.run_id, "now": run.started_at})
+    def _record_abandoned(self, run: Run, found: list[dict[str, Any]]) -> None:
         if not found:
             return
         for row in found:

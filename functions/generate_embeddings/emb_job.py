@@ -148,17 +148,19 @@ def run(params: EmbeddingParams, ctx: JobContext[EmbeddingSettings]) -> JobResul
             result.add(RESULTS, len(found))
             result.answer["results"] = found
         return result
-    for number, name in enumerate(params.kinds):
+    for name in params.kinds:
         with result.scope(name):
-            if number:
-                ctx.budget.checkpoint(f"the selection of {name}")
             embed_kind(name, KINDS[name], params, ctx, result)
             ensure_vector_index(ctx.warehouse, ctx.settings, ctx.clients.model, KINDS[name])
     with result.scope("prototypes") as outcome:
-        ctx.budget.checkpoint("the intent prototypes")
         outcome.rows = embed_prototypes(ctx, result)
     return result
 
 
+def writes(params: EmbeddingParams) -> bool:
+    """Embedding runs hold the function; a search only reads, so it neither waits for one nor blocks one."""
+    return params.query is None
+
+
 SPEC = JobSpec(JOB, "warehouse", EmbeddingParams, EmbeddingSettings, run, make_clients=make_embedder,
-               count_keys=("gmail_messages", "dialpad_calls", SKIPPED, FAILED, RESULTS, PROTOTYPES))
+               count_keys=("gmail_messages", "dialpad_calls", SKIPPED, FAILED, RESULTS, PROTOTYPES), exclusive=writes)

@@ -1,4 +1,4 @@
--- Ledger: record runs found abandoned (see ledger_abandoned_runs.sql) as such. Append-only, like every ledger write.
+-- Ledger: record runs found abandoned (see ledger_open_runs.sql) as such. Append-only, like every ledger write.
 insert into etl_run_log (
   run_id, function_name, source_system, status, started_at, deadline_at, error_message, trigger, request_params,
   recorded_at

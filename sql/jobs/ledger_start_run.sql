@@ -1,8 +1,9 @@
 -- Ledger: a run starts (append-only; see etl_run_log).
 insert into etl_run_log (
-  run_id, function_name, source_system, status, started_at, deadline_at, trigger, request_params, recorded_at
+  run_id, function_name, source_system, status, started_at, deadline_at, trigger, request_params, exclusive,
+  recorded_at
 )
 values (
   @run_id, @function_name, @source_system, 'running', @started_at, @deadline_at, @trigger, @request_params,
-  @started_at
+  @exclusive, @started_at
 )

@@ -7,7 +7,7 @@ create table if not exists etl_run_log (
   run_id string not null,
   function_name string not null,
   source_system string,
-  status string not null,            -- running | success | partial | failed | abandoned
+  status string not null,            -- running | success | partial | failed | abandoned | skipped
   started_at timestamp not null,
   deadline_at timestamp,             -- started_at + the function's timeout + a margin: still running after it = abandoned
   completed_at timestamp,
@@ -19,6 +19,7 @@ create table if not exists etl_run_log (
   counts string,                     -- rows written by table / kind, JSON text
   errors string,                     -- per-scope errors, JSON text
   pending_scopes string,             -- scopes that stopped at the time budget and resume next run, JSON text
+  exclusive bool,                    -- the run holds its function while running (a search does not); NULL: true
   recorded_at timestamp not null
 )
 partition by date(started_at)

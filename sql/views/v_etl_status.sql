@@ -1,7 +1,8 @@
 -- Latest run of each function and of each scope inside it: status, duration, rows.
 -- scope '*' is the run as a whole. A run is `abandoned` when it never closed (stopped at its timeout, out of
 -- memory, crashed); a scope is `pending` when it stopped at the time budget and resumes from its checkpoint, and
--- the run lists such scopes in pending_scopes.
+-- the run lists such scopes in pending_scopes. Skipped runs (another run held the function) are left out: the
+-- run that held it is the one to show.
 create or replace view v_etl_status as
 with runs as (
   select
@@ -17,6 +18,7 @@ with runs as (
     trigger,
     pending_scopes,
   from etl_runs
+  where status != 'skipped'
 ),
 
 scopes as (

@@ -1,6 +1,6 @@
 -- Functions whose last two or more scheduled runs (running ones aside) all failed or were abandoned (never
 -- closed: stopped at the timeout, out of memory, crashed). A run that stopped at its time budget with scopes
--- pending is progress, not a failure.
+-- pending is progress, not a failure; a run skipped because another run held the function is neither.
 create or replace view v_pipeline_health as
 with scheduled as (
   select
@@ -10,7 +10,7 @@ with scheduled as (
     error_message,
     row_number() over (partition by function_name order by started_at desc, run_id desc) as recency,
   from etl_runs
-  where trigger = 'scheduler' and status != 'running'
+  where trigger = 'scheduler' and status not in ('running', 'skipped')
 ),
 
 streaks as (

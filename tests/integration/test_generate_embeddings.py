@@ -115,6 +115,25 @@ def test_first_run_embeds_every_nonempty_row_and_a_second_run_embeds_nothing(wh:
     assert second["counts"] == dict.fromkeys(first["counts"], 0)
 
 
+def test_given_a_spent_time_budget_then_every_kind_and_the_prototypes_still_get_one_batch_a_run(
+        wh: Warehouse, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every scope makes progress each run however small the budget (shared/budget.py): a budget check before
+    a kind's first batch once starved the calls and the prototypes while the emails were pending."""
+    monkeypatch.setenv("TIME_BUDGET_SECONDS", "0")
+    monkeypatch.setenv("EMBEDDING_MERGE_ROWS", "100")
+    mails, calls = nonempty_counts(wh)
+    first = call()
+    assert first["pending"] == ["emails", "calls"]
+    assert first["counts"]["gmail_messages"] == 100 and first["counts"]["dialpad_calls"] > 0
+    assert first["counts"]["intent_prototypes"] == len(intent_prototypes.prototypes())
+    runs = [first]
+    while runs[-1]["pending"] and len(runs) < 50:
+        runs.append(call())
+    assert sum(r["counts"]["gmail_messages"] for r in runs) == mails
+    assert sum(r["counts"]["dialpad_calls"] for r in runs) == calls
+    assert [r["counts"]["intent_prototypes"] for r in runs[1:]] == [0] * (len(runs) - 1)
+
+
 def test_editing_one_message_body_re_embeds_exactly_that_one(wh: Warehouse) -> None:
     call()
     before = embedded(wh, "gmail_messages", "message_id")

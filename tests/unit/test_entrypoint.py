@@ -15,6 +15,7 @@ from functions_framework import create_app
 from pydantic import field_validator
 
 from shared import entrypoint, sqlfiles
+from shared.ledger import JobResult, RunLedger
 from shared.warehouse import connect
 
 PROBE = Path(__file__).resolve().parent.parent / "fixtures" / "probe_job" / "main.py"
@@ -306,3 +307,29 @@ def test_given_a_job_that_adds_answer_fields_then_they_are_in_the_answer_but_not
     wh = connect(f"duckdb:///{db_path}")
     assert "results" not in wh.query("select * from etl_runs")[0]
     wh.close()
+
+
+def test_given_another_run_of_the_function_still_going_then_409_skipped_names_it_and_nothing_runs(
+        client: Any, db_path: Path) -> None:
+    """Another instance's run (a duplicate delivery, an overlapping trigger) holds the function until it closes."""
+    wh = connect(f"duckdb:///{db_path}")
+    wh.ensure_schema()
+    ledger = RunLedger(wh)
+    holder = ledger.start("probe-job", "probe", {}, "scheduler")
+
+    status, answer = post(client, {"count": 3})
+    states = wh.query("select run_id, status, error_message from etl_runs order by started_at")
+    cursors = wh.query("select count(*) as n from sync_state_log")[0]["n"]
+
+    assert status == 409
+    assert answer == {"run_id": answer["run_id"], "status": "skipped", "held_by": holder.run_id,
+                      "counts": {"sync_state": 0}, "errors": {}, "pending": []}
+    assert states == [{"run_id": holder.run_id, "status": "running", "error_message": None},
+                      {"run_id": answer["run_id"], "status": "skipped",
+                       "error_message": f"skipped: run {holder.run_id} of probe-job is still running; this run "
+                                        "did nothing"}]
+    assert cursors == 0
+    ledger.finish(holder, JobResult())
+    wh.close()
+    entrypoint.reset_runtimes()
+    assert post(client, {"count": 3})[0] == 200

@@ -77,3 +77,60 @@ def test_saving_the_cursor_value_it_already_holds_writes_nothing(warehouse: Ware
     ledger.set_cursor("gmail-sync", "a@x.com", "101", "r3")
     assert ledger.get_cursor("gmail-sync", "a@x.com") == "101"
     assert warehouse.query("select count(*) as n from sync_state_log") == [{"n": 2}]
+
+
+def test_given_an_open_run_within_its_deadline_then_the_next_run_of_that_function_is_held_by_it(
+        warehouse: Warehouse) -> None:
+    clock = Clock()
+    ledger = RunLedger(warehouse, clock)
+    first = ledger.start("gmail-sync", "gmail", {}, "scheduler", timeout_seconds=540)
+    clock.now = T0 + dt.timedelta(seconds=30)
+    second = ledger.start("gmail-sync", "gmail", {}, "scheduler", timeout_seconds=540)
+    other_function = ledger.start("dialpad-sync", "dialpad", {}, "scheduler", timeout_seconds=540)
+
+    assert (first.held_by, second.held_by, other_function.held_by) == (None, first.run_id, None)
+    ledger.finish(second, JobResult(), status="skipped")
+    third = ledger.start("gmail-sync", "gmail", {}, "scheduler", timeout_seconds=540)
+    assert third.held_by == first.run_id
+    ledger.finish(third, JobResult(), status="skipped")
+    ledger.finish(first, JobResult())
+    assert ledger.start("gmail-sync", "gmail", {}, "scheduler", timeout_seconds=540).held_by is None
+
+
+def test_given_the_holder_is_past_its_deadline_then_it_is_abandoned_and_holds_nothing(warehouse: Warehouse) -> None:
+    clock = Clock()
+    ledger = RunLedger(warehouse, clock)
+    killed = ledger.start("gmail-sync", "gmail", {}, "scheduler", timeout_seconds=540)
+    clock.now = T0 + dt.timedelta(seconds=540 + 61)
+    after = ledger.start("gmail-sync", "gmail", {}, "scheduler", timeout_seconds=540)
+
+    assert after.held_by is None
+    assert warehouse.query("select run_id from etl_run_log where status = 'abandoned'") == [{"run_id": killed.run_id}]
+
+
+def test_given_two_runs_starting_at_the_same_instant_then_exactly_one_goes_ahead(warehouse: Warehouse) -> None:
+    """Both append their row before looking; the earlier run id wins the tie, whichever looked first."""
+    ledger = RunLedger(warehouse, Clock())
+    runs = [ledger.start("salesforce-sync", "salesforce", {}, "scheduler") for _ in range(2)]
+    rechecked = [r["holds"] for r in warehouse.query(
+        "jobs/ledger_open_runs.sql", {"function_name": "salesforce-sync", "run_id": runs[0].run_id, "now": T0})]
+    winner, loser = sorted(runs, key=lambda r: r.run_id)
+
+    assert winner.held_by is None
+    assert loser.held_by == winner.run_id or runs[0] is loser
+    assert rechecked == [runs[1].run_id < runs[0].run_id]
+
+
+def test_given_a_run_that_is_not_exclusive_then_it_neither_holds_the_function_nor_waits(
+        warehouse: Warehouse) -> None:
+    clock = Clock()
+    ledger = RunLedger(warehouse, clock)
+    search = ledger.start("generate-embeddings", "warehouse", {"query": "budget"}, "http", exclusive=False)
+    clock.now = T0 + dt.timedelta(seconds=1)
+    embedding = ledger.start("generate-embeddings", "warehouse", {}, "scheduler")
+    clock.now = T0 + dt.timedelta(seconds=2)
+    second_search = ledger.start("generate-embeddings", "warehouse", {"query": "price"}, "http", exclusive=False)
+
+    assert (search.held_by, embedding.held_by, second_search.held_by) == (None, None, None)
+    assert warehouse.query("select run_id from etl_run_log where exclusive = false order by started_at") == [
+        {"run_id": search.run_id}, {"run_id": second_search.run_id}]

@@ -13,11 +13,15 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 FUNCTIONS = Path(__file__).resolve().parents[2] / "functions"
-for folder in ("dialpad_sync", "gmail_sync", "salesforce_sync", "usage_collect"):
+for folder in ("dialpad_sync", "gmail_sync", "salesforce_sync", "usage_collect", "entity_resolution",
+               "generate_embeddings", "account_scoring"):
     sys.path.insert(0, str(FUNCTIONS / folder))
 
 from dialpad_settings import DialpadParams  # noqa: E402
+from emb_settings import EmbeddingParams  # noqa: E402
+from er_settings import ResolutionParams  # noqa: E402
 from gmail_settings import GmailParams  # noqa: E402
+from score_settings import ScoringParams  # noqa: E402
 from sfdc_job import SyncParams  # noqa: E402
 from usage_settings import UsageParams  # noqa: E402
 
@@ -159,3 +163,35 @@ def test_every_date_field_of_every_request_model_uses_the_shared_bounded_types(m
 def test_the_body_cloud_scheduler_posts_to_each_function_is_a_valid_request(name: str, model: type[BaseModel]) -> None:
     for schedule in job_settings(name)["schedules"].values():
         assert isinstance(parse_params(schedule["body"].encode(), model), model)
+
+
+INTEGER, BOOLEAN, TEXT = "Input should be a valid integer", "Input should be a valid boolean", \
+    f"must be {params.TEXT_ALLOWED}"
+
+
+@pytest.mark.parametrize(("model", "body", "field", "error"), [
+    (EmbeddingParams, {"limit": True}, "limit", INTEGER),
+    (EmbeddingParams, {"limit": 10.0}, "limit", INTEGER),
+    (EmbeddingParams, {"limit": "10"}, "limit", INTEGER),
+    (EmbeddingParams, {"query": "renewal", "k": True}, "k", INTEGER),
+    (ScoringParams, {"limit": 3.0}, "limit", INTEGER),
+    (ResolutionParams, {"full": "yes"}, "full", BOOLEAN),
+    (ResolutionParams, {"full": 1}, "full", BOOLEAN),
+    (EmbeddingParams, {"query": "renewal\u0000budget"}, "query", TEXT),
+    (EmbeddingParams, {"query": "renewal", "account_id": "\ud800"}, "account_id", TEXT),
+    (ScoringParams, {"account_ids": ["001A", "001\u0000"]}, "account_ids", TEXT),
+    (GmailParams, {"mailbox": "ann\u0007@acme.com"}, "mailbox", TEXT),
+    (UsageParams, {"sources": ["anthropic\u007f"]}, "sources", TEXT),
+])
+def test_given_a_value_lax_mode_would_coerce_or_a_control_character_then_400_names_the_field(
+        model: type[BaseModel], body: dict[str, Any], field: str, error: str) -> None:
+    """Lax mode once read `true` as limit 1 and `"yes"` as full=true, and a NUL reached the warehouse."""
+    answer = parse_params(json.dumps(body).encode(), model)
+    assert isinstance(answer, tuple)
+    text, status, _ = answer
+    assert (status, json.loads(text)) == (400, {"error": f"{field}: {error}", "field": field})
+
+
+def test_given_tabs_and_newlines_in_free_text_then_they_are_accepted() -> None:
+    assert EmbeddingParams.model_validate({"query": "budget\tQ3\r\nrenewal"}).query == "budget\tQ3\r\nrenewal"
+    assert ScoringParams.model_validate({"limit": 3}).limit == 3
