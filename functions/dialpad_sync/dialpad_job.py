@@ -23,6 +23,7 @@ batches; those left when the budget is spent are stored the same way and the `tr
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -46,6 +47,9 @@ JOB, CURSOR_SCOPE = "dialpad-sync", "calls"
 _DAY_MS = 86_400_000
 STALE_CURSOR_STATUSES = (400, 404, 410)
 """How Dialpad may answer a saved page cursor it no longer accepts (its lifetime is not documented)."""
+CURSOR_REPEATS = 1
+"""Times a page may hand out a cursor already followed in its batch: a replayed answer (the same page again, with
+the cursor just sent) is read once more, since its calls merge by call_id; beyond that Dialpad is looping."""
 
 
 @dataclass
@@ -195,7 +199,7 @@ class Listing:
         """Pages of the current window from `plan.page` until about a batch of calls or the window's end; returns
         the calls and the cursor of the window's next page (None: the window is complete)."""
         items: list[dict[str, Any]] = []
-        page, seen = plan.page, {plan.page}
+        page, seen = plan.page, Counter([plan.page])
         while True:
             try:
                 got, page = self.deps.client.call_page(plan.after, plan.listed_before, page)
@@ -213,9 +217,9 @@ class Listing:
             items.extend(got)
             if page is None:
                 return items, None
-            if page in seen:
-                raise RuntimeError("Dialpad returned the same list cursor twice")
-            seen.add(page)
+            seen[page] += 1
+            if seen[page] > 1 + CURSOR_REPEATS:
+                raise RuntimeError(f"Dialpad returned the same list cursor {seen[page]} times")
             if len(items) >= self.settings.dialpad_batch_size:
                 return items, page
 

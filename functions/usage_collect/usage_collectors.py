@@ -37,6 +37,9 @@ from usage_window import DAY, Window
 from shared.log import get_logger
 
 log = get_logger(__name__)
+PAGE_REPEATS = 1
+"""Times in a row a report page may name the token it was asked with: a replayed answer (the page before, again)
+is merged once more, harmlessly, and the token followed again; beyond that Anthropic is looping."""
 
 USAGE_PRUNE = Prune("jobs/usage_prune_anthropic_usage.sql", lambda r: r["bucket_start"].date(), usage_key)
 COST_PRUNE = Prune("jobs/usage_prune_anthropic_cost.sql", lambda r: r["bucket_start"].date(), cost_key)
@@ -96,7 +99,7 @@ def _report(plan: Plan, fetch: BucketPage, table: str, to_rows: Callable[[dict[s
             prune: Prune, c: Collection, run: Checkpoints) -> int:
     """A report's pages over the rest of the window; each page (whole daily buckets) is merged and pruned over its
     own days before the next is asked for."""
-    rows, saved_page = 0, plan.page
+    rows, saved_page, repeats = 0, plan.page, 0
     while plan.remaining.days > 0:
         run.between(f"a page of {table}")
         try:
@@ -112,10 +115,11 @@ def _report(plan: Plan, fetch: BucketPage, table: str, to_rows: Callable[[dict[s
         loaded = (row for bucket in buckets for row in to_rows(bucket, c.stamp))
         rows += run.committed(c.loader.load(table, loaded, prune))
         last = max((instant(b["starting_at"]).date() for b in buckets), default=None)
+        repeats = repeats + 1 if next_page is not None and next_page == plan.page else 0
         if next_page is None:
             plan.committed_through(plan.end)
-        elif next_page == plan.page:
-            raise SourceError(f"anthropic {table}: the same page token twice")
+        elif repeats > PAGE_REPEATS:
+            raise SourceError(f"anthropic {table}: the same page token {repeats + 1} times in a row")
         elif last is None:
             plan.page = next_page
         else:

@@ -95,6 +95,47 @@ def test_given_the_list_failing_from_the_start_then_the_run_fails_with_500_and_n
     assert wh.query("select count(*) as n from sync_state")[0]["n"] == 0
 
 
+def _serve_first_page_for_cursors(dialpad: Sandbox, times: int | None) -> list[bytes]:
+    """The first list page is kept; requests with a cursor get it again (its calls and its own cursor), as a
+    replayed answer would look."""
+    first: list[bytes] = []
+
+    def keep(data: bytes) -> bytes:
+        first[:] = first or [data]
+        return data
+
+    dialpad.faults.add("/api/v2/call", status=None, retry_after=None, times=times,
+                       when=lambda args: bool(args.get("cursor")), rewrite=lambda data: first[0])
+    dialpad.faults.add("/api/v2/call", status=None, retry_after=None, times=None,
+                       when=lambda args: not args.get("cursor"), rewrite=keep)
+    return first
+
+
+def test_given_a_page_served_again_for_the_next_cursor_then_the_cursor_is_followed_again_and_every_call_lands_once(
+        dialpad: Sandbox, wh: Warehouse) -> None:
+    first = _serve_first_page_for_cursors(dialpad, times=1)
+
+    status, answer = run({"sync_type": "full", "started_after": SINCE})
+
+    assert (status, answer["status"], answer["errors"]) == (200, "success", {})
+    cursor = json.loads(first[0])["cursor"]
+    assert [r.param("cursor") for r in list_requests(dialpad)].count(cursor) == 2
+    rows = wh.query("select call_id, count(*) as n from dialpad_calls group by call_id")
+    assert len(rows) == len(dialpad.world.calls) and {row["n"] for row in rows} == {1}
+
+
+def test_given_dialpad_handing_out_the_same_cursor_again_and_again_then_the_listing_stops_after_one_repeat(
+        dialpad: Sandbox, wh: Warehouse) -> None:
+    first = _serve_first_page_for_cursors(dialpad, times=None)
+
+    status, answer = run({"sync_type": "full", "started_after": SINCE})
+
+    assert answer["status"] in ("failed", "partial") and status in (200, 500)
+    assert "same list cursor 3 times" in answer["errors"]["calls"]
+    cursor = json.loads(first[0])["cursor"]
+    assert [r.param("cursor") for r in list_requests(dialpad)] == [None, cursor, cursor]
+
+
 @pytest.mark.parametrize(("body", "field", "fragment"), [
     ({"sync_type": "weekly"}, "sync_type", "'incremental' or 'full'"),
     ({"sync_type": "full", "started_after": "last tuesday"}, "started_after", "must be an ISO date or datetime string"),

@@ -228,3 +228,30 @@ def test_given_a_run_cut_between_pages_of_usage_events_then_the_next_run_asks_fo
     assert (plans[-1]["step"], plans[-1]["next_day"], plans[-1]["page"]) == ("events", FIRST_DAY.isoformat(), "2")
     assert asked == [1] and then == [1, 2]
     assert stored == 200
+
+
+def test_given_a_usage_page_served_again_for_the_next_token_then_the_token_is_followed_again_and_tables_match(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reference: Callable[[dict[str, Any]], Played]) -> None:
+    expected = reference(BACKFILL)
+    first: list[bytes] = []
+
+    def keep(data: bytes) -> bytes:
+        first[:] = first or [data]
+        return data
+
+    with usage_harness(new_world(), tmp_path / "wh.duckdb", monkeypatch) as harness:
+        for name in ("TIME_BUDGET_SECONDS", "AUTO_SCHEMA"):
+            harness.monkeypatch.delenv(name, raising=False)
+        harness.setenv(**SMALL_UNITS)
+        harness.sandbox.faults.add(USAGE_PATH, status=None, retry_after=None, times=1,
+                                   when=lambda args: bool(args.get("page")), rewrite=lambda data: first[0])
+        harness.sandbox.faults.add(USAGE_PATH, status=None, retry_after=None, times=None,
+                                   when=lambda args: not args.get("page"), rewrite=keep)
+
+        answer = harness.ok(BACKFILL)
+
+        assert answer["pending"] == []
+        assert table_rows(harness) == expected.tables
+        token = json.loads(first[0])["next_page"]
+        pages = [r.param("page") for r in harness.sandbox.log.all() if r.path == USAGE_PATH]
+        assert pages.count(token) == 2 and pages.index(token) == 1

@@ -31,7 +31,7 @@ from tools.reliability.scenarios import Played, Scenario
 from tools.reliability.stage import Stage
 
 HARNESS_ENV = {
-    "AUTO_SCHEMA": "false", "HTTP_BACKOFF_BASE": "0", "LOG_LEVEL": "WARNING",
+    "AUTO_SCHEMA": "false", "HTTP_BACKOFF_BASE": "0", "LOG_LEVEL": "INFO",
     "SALESFORCE_BATCH_SIZE": "200", "GMAIL_PAGE_SIZE": "50", "GMAIL_MAX_WORKERS": "1", "DIALPAD_WINDOW_DAYS": "45",
     "DIALPAD_BATCH_SIZE": "50", "DIALPAD_TRANSCRIPT_BATCH_SIZE": "10", "DIALPAD_LIST_RATE_PER_SECOND": "1000",
     "DIALPAD_TRANSCRIPT_RATE_PER_SECOND": "1000", "USAGE_BATCH_ROWS": "500", "ANTHROPIC_REQUESTS_PER_SECOND": "1000",
@@ -78,7 +78,7 @@ def run(functions: list[FunctionEntry], scenarios: list[Scenario], seed: int = 1
     with contextlib_dir(workdir) as root, Sandbox(build_world(seed, scale)) as sandbox:
         lift_limits(sandbox)
         env = {**settings_env(sandbox), **HARNESS_ENV}
-        configure_logging("WARNING", stream=io.StringIO())
+        configure_logging("INFO", stream=io.StringIO())
         try:
             for entry, before, clean in clean_pass(functions, root, env, sandbox):
                 for scenario in scenarios:
