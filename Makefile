@@ -33,7 +33,7 @@ $(ZETASQL): tools/sqlcheck/package.json tools/sqlcheck/package-lock.json $(STAMP
 demo: $(STAMP)
 	$(PY) -m tools.demo --seed $(SEED) --scale $(SCALE)
 
-test: lint typecheck unit sqlcheck checkov
+test: lint typecheck unit sqlcheck checkov reliability
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -89,8 +89,9 @@ schema: $(STAMP)
 build: $(STAMP)
 	$(PY) -m tools.build
 
-# Every function under injected crashes, warehouse failures and duplicate deliveries, against a clean run
-# (about 12 minutes on 2 cores, so not part of `make test`). FUNCTIONS=a,b and SCENARIOS=x,y narrow it.
+# Every function under injected crashes, warehouse and source faults, time budgets, duplicate deliveries and
+# hostile input, against a clean run, plus a scan for leaked secrets (part of `make test`).
+# FUNCTIONS=a,b and SCENARIOS=x,y narrow it.
 reliability: $(STAMP)
 	$(PY) -m tools.reliability --seed 11 --scale $(SCALE) $(if $(FUNCTIONS),--functions $(FUNCTIONS)) \
 	  $(if $(SCENARIOS),--scenarios $(SCENARIOS))

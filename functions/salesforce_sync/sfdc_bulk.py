@@ -56,8 +56,8 @@ def read_bulk_job(sync: ObjectSync, types: dict[str, str], listing: Listing, sto
     read = 0
     while True:
         result = sync.client.bulk_result_set(sync.scope, listing.job, listing.locator, sync.options.batch_size)
-        batch = Batch([{name: typed(raw[name], kind) for name, kind in types.items() if name in raw}
-                       for raw in csv.DictReader(io.StringIO(result.csv))], bool(result.locator))
+        batch = Batch(sync.identified({name: typed(raw[name], kind) for name, kind in types.items() if name in raw}
+                                      for raw in csv.DictReader(io.StringIO(result.csv))), bool(result.locator))
         if batch.records:
             sync.commit(listing, batch.records, committed)
             read += len(batch.records)

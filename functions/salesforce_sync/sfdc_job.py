@@ -13,7 +13,7 @@ from sfdc_auth import TokenSource
 from sfdc_client import SalesforceClient
 from sfdc_settings import SalesforceSettings
 from sfdc_streams import STREAM_BY_OBJECT, STREAMS, Stream
-from sfdc_sync import JOB, LISTING_SUFFIX, ObjectSync, SyncOptions, full_sync_unfinished
+from sfdc_sync import JOB, LISTING_SUFFIX, SKIPPED, ObjectSync, SyncOptions, full_sync_unfinished
 
 from shared.budget import TimeBudget, unlimited
 from shared.entrypoint import JobContext, JobParams, JobSpec
@@ -52,6 +52,7 @@ def sync_objects(streams: tuple[Stream, ...], client: SalesforceClient, warehous
     if opts.full:  # a repeated full request continues an unfinished full sync rather than restarting it
         saved = {s.object_type: ledger.get_cursor(JOB, s.object_type + LISTING_SUFFIX) for s in streams}
     continuing = full_sync_unfinished(saved)
+    result.add(SKIPPED, 0)
     for stream in streams:
         with result.scope(stream.object_type) as outcome:
             def committed(rows: int, table: str = stream.table) -> None:
@@ -60,7 +61,8 @@ def sync_objects(streams: tuple[Stream, ...], client: SalesforceClient, warehous
 
             result.add(stream.table, 0)
             ObjectSync(stream, client, warehouse, ledger, run, opts, budget, continuing,
-                       saved.get(stream.object_type), stream.object_type in saved).execute(committed)
+                       saved.get(stream.object_type), stream.object_type in saved,
+                       skipped=lambda n: result.add(SKIPPED, n)).execute(committed)
     return result
 
 
@@ -79,4 +81,4 @@ def make_clients(settings: SalesforceSettings) -> SalesforceClient:
 
 
 SPEC = JobSpec("salesforce-sync", "salesforce", SyncParams, SalesforceSettings, run, make_clients,
-               count_keys=tuple(stream.table for stream in STREAMS))
+               count_keys=(*(stream.table for stream in STREAMS), SKIPPED))

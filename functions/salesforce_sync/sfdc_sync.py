@@ -17,7 +17,7 @@ Three values per object live in sync_state (job `salesforce-sync`):
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import sfdc_bulk
@@ -34,7 +34,9 @@ from shared.warehouse import Warehouse
 
 log = get_logger(__name__)
 VOLATILE = ("_synced_at", "_run_id")
-__all__ = ["JOB", "LISTING_SUFFIX", "ObjectSync", "SyncOptions", "full_sync_unfinished"]
+SKIPPED = "sf_records_skipped"
+"""The counter of records skipped because they cannot be stored (no Id: nothing to key the row on)."""
+__all__ = ["JOB", "LISTING_SUFFIX", "SKIPPED", "ObjectSync", "SyncOptions", "full_sync_unfinished"]
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,8 @@ class ObjectSync:
     """The `<Object>#listing` value when the caller has read it already (else it is read here)."""
     preloaded: bool = False
     now: Callable[[], dt.datetime] = utcnow
+    skipped: Callable[[int], None] = lambda n: None
+    """Called with the number of records of a page or result set skipped (see `identified`)."""
     deletes: DeleteTracker = field(init=False)
 
     def __post_init__(self) -> None:
@@ -175,12 +179,27 @@ class ObjectSync:
         batches never leaves a fetched page half committed."""
         records: list[Record] = []
         for page in self.client.query_pages(soql):
-            records.extend({name: typed(raw.get(name), kind) for name, kind in types.items()} for raw in page.records)
+            records.extend(self.identified({name: typed(raw.get(name), kind) for name, kind in types.items()}
+                                           for raw in page.records))
             if len(records) >= self.options.batch_size or not page.more:
                 yield Batch(records, page.more)
                 records = []
 
     # Shared by both.
+
+    def identified(self, records: Iterable[Record]) -> list[Record]:
+        """The records that have an Id; each other one is skipped, counted and logged (it has no row to key)."""
+        kept, lacking = [], 0
+        for record in records:
+            if record.get("Id"):
+                kept.append(record)
+            else:
+                lacking += 1
+        if lacking:
+            log.warning("skipped a record without Id: %d %s record(s) of a page", lacking, self.scope,
+                        extra={"scope": self.scope, "reason": "no Id", "skipped": lacking})
+            self.skipped(lacking)
+        return kept
 
     def commit(self, listing: Listing, batch: list[Record], committed: Callable[[int], None]) -> None:
         """Merge a batch and, for a full listing, keep its ids for the delete reconciliation at the end."""

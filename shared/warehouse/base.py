@@ -12,6 +12,7 @@ import contextlib
 import datetime as dt
 import decimal
 import hashlib
+import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -61,14 +62,32 @@ def sql_text(sql: str | Path) -> str:
     return sql
 
 
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def valid_text(value: Any) -> Any:
+    """`value` with every lone surrogate (a JSON `\\udc80` escape decodes to one) replaced by U+FFFD, inside
+    lists and structs too: a STRING must be valid UTF-8 in BigQuery and in DuckDB, and such a value would fail
+    the whole batch's load."""
+    if isinstance(value, str):
+        return _SURROGATES.sub("\ufffd", value) if _SURROGATES.search(value) else value
+    if isinstance(value, list | tuple):
+        if value and isinstance(value[0], int | float):
+            return value  # a vector or a list of numbers: nothing to check, and embeddings are long
+        return [valid_text(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: valid_text(v) for k, v in value.items()}
+    return value
+
+
 def rows_with_columns(rows: Iterable[Mapping[str, Any]], key: Sequence[str]) -> tuple[list[str], list[Row]]:
-    """Columns (union, first-seen order) and rows deduplicated on key, last one wins."""
+    """Columns (union, first-seen order) and rows deduplicated on key, last one wins; text made valid UTF-8."""
     columns: dict[str, None] = {}
     unique: dict[tuple[Any, ...], Row] = {}
     for row in rows:
         columns.update(dict.fromkeys(row))
         try:
-            unique[tuple(row[k] for k in key)] = dict(row)
+            unique[tuple(row[k] for k in key)] = {k: valid_text(v) for k, v in row.items()}
         except KeyError as exc:
             raise ValueError(f"row lacks key column {exc}") from None
     names = list(columns)
@@ -142,7 +161,7 @@ class Warehouse(abc.ABC):
     def append(self, table: str, rows: Iterable[Mapping[str, Any]]) -> int:
         """Insert rows as they are, by a bulk load (no DML: appends never conflict with concurrent writers).
         For rows written exactly once, such as the ledger's; returns the number of rows."""
-        listed = [dict(row) for row in rows]
+        listed = [{k: valid_text(v) for k, v in row.items()} for row in rows]
         if not listed:
             return 0
         columns = list(dict.fromkeys(c for row in listed for c in row))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -112,7 +113,7 @@ def test_given_a_field_the_org_lacks_then_it_is_skipped_with_a_warning(
         status, answer = sf.sync(object_type="Contact")
 
     assert status == 200 and answer["status"] == "success"
-    assert answer["counts"] == {table: 0 for table, _ in TABLES.values()} | {"sf_contacts": 1}
+    assert answer["counts"] == {table: 0 for table, _ in TABLES.values()} | {"sf_records_skipped": 0, "sf_contacts": 1}
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING and "Title, Phone" in r.getMessage()]
     assert len(warnings) == 1 and "Contact" in warnings[0].getMessage()
     assert all("Title" not in q and "Phone" not in q for q in sf.soql_sent("Contact"))
@@ -156,3 +157,27 @@ def test_given_a_bad_body_then_400_names_the_field_and_allowed_values(
     assert all(text in answer["error"] for text in mentions)
     assert sf.sandbox.log.count() == 0
     assert sf.query("select count(*) as n from etl_runs")[0]["n"] == 1
+
+
+def test_given_a_listed_record_without_id_then_it_is_skipped_counted_and_the_page_is_kept(
+        sf: Harness, caplog: pytest.LogCaptureFixture) -> None:
+    """A record with no Id has no row to key: the batch used to fail on the NOT NULL key and lose its page."""
+    lost = sf.world.records("Contact")[3]["Id"]
+
+    def drop_id(body: bytes) -> bytes:
+        page = json.loads(body)
+        for record in page.get("records", []) if isinstance(page, dict) else []:
+            if record.get("Id") == lost:
+                record.pop("Id")
+        return json.dumps(page).encode()
+
+    sf.sandbox.faults.add("/services/data/", status=None, times=None, method="GET", rewrite=drop_id)
+    with caplog.at_level(logging.WARNING):
+        status, answer = sf.sync(object_type="Contact", sync_type="full")
+
+    assert status == 200 and answer["status"] == "success", answer
+    assert answer["counts"]["sf_records_skipped"] == 1
+    stored = {r["contact_id"] for r in sf.rows("Contact")}
+    assert stored == {r["Id"] for r in sf.world.records("Contact")} - {lost}
+    assert [r.getMessage() for r in caplog.records if "without Id" in r.getMessage()] == [
+        "skipped a record without Id: 1 Contact record(s) of a page"]

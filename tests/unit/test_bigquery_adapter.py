@@ -205,3 +205,12 @@ def test_append_loads_into_the_table_itself_without_dml(wh: BigQueryWarehouse, f
     assert destination.table_id == "sf_accounts" and config.write_disposition == "WRITE_APPEND"
     assert [json.loads(line) for line in payload.splitlines()] == [
         {"account_id": "001A", "account_name": None}, {"account_id": "001B", "account_name": "B"}]
+
+
+def test_given_a_lone_surrogate_then_the_load_job_carries_the_replacement_character(
+        wh: BigQueryWarehouse, fake: FakeClient) -> None:
+    """BigQuery refuses a STRING that is not valid UTF-8 (a `\\udc80` JSON escape decodes to none): the staged
+    row holds U+FFFD instead, so the load does not fail the whole batch."""
+    wh.merge("sf_accounts", [{"account_id": "001A", "account_name": "Bad \udc80 name"}])
+    [payload] = [args[0] for kind, args in fake.calls if kind == "load"]
+    assert json.loads(payload) == {"account_id": "001A", "account_name": "Bad \ufffd name"}

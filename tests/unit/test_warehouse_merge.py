@@ -98,3 +98,13 @@ def test_vector_search_leaves_out_rows_without_a_vector_and_ranks_by_cosine_dist
                                    "mailbox = @mailbox", {"mailbox": "rep@example.com"})
     assert [h["message_id"] for h in hits] == ["near", "far"]
     assert hits[0]["distance"] == pytest.approx(1 - 1 / (1.01 ** 0.5)) and hits[1]["distance"] == pytest.approx(1.0)
+
+
+def test_given_a_lone_surrogate_in_a_string_then_merge_stores_it_as_the_replacement_character(
+        warehouse: Warehouse) -> None:
+    """A JSON `\\udc80` escape decodes to a str no UTF-8 STRING can hold; it used to fail the whole batch."""
+    rows = [account("001A", "Bad \udc80 name", website="ok"), account("001B", "Globex")]
+    assert warehouse.merge("sf_accounts", rows) == 2
+    stored = warehouse.query("select account_id, account_name from sf_accounts order by account_id")
+    assert stored == [{"account_id": "001A", "account_name": "Bad \ufffd name"},
+                      {"account_id": "001B", "account_name": "Globex"}]

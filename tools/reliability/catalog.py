@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from tools.reliability import scenarios
 from tools.reliability.budget import BUDGET_SCENARIOS
+from tools.reliability.hostile_data import HOSTILE_DATA_SCENARIOS
 from tools.reliability.hostile_requests import HOSTILE_REQUEST_SCENARIOS
 from tools.reliability.page_faults import PAGE_FAULT_SCENARIOS
 from tools.reliability.scenarios import Scenario
 
 ALL: tuple[Scenario, ...] = (*scenarios.SCENARIOS, *BUDGET_SCENARIOS, *PAGE_FAULT_SCENARIOS,
-                             *HOSTILE_REQUEST_SCENARIOS)
+                             *HOSTILE_DATA_SCENARIOS, *HOSTILE_REQUEST_SCENARIOS)
 
 
 def by_name(names: list[str] | None) -> list[Scenario]:
