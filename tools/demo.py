@@ -23,6 +23,7 @@ from shared.sqlfiles import read_sql
 from shared.warehouse import connect
 from tools.invoke import invoke
 from tools.pipeline import ROOT, by_cloud_name, implemented
+from tools.reliability.secrets_scan import scan, secret_values
 from tools.table import render
 
 LOCAL = ROOT / ".local"
@@ -116,6 +117,15 @@ def summary(url: str) -> None:
         warehouse.close()
 
 
+def no_secrets_shown(env: dict[str, str]) -> bool:
+    """No fake credential of the sandbox in the function logs or in any table (tools/reliability/secrets_scan)."""
+    secrets = secret_values(env)
+    hits = scan(secrets, logs=(LOCAL / "demo.log").read_text(), warehouses=[LOCAL / "warehouse.duckdb"])
+    print(f"\nsecrets: {len(secrets)} fake secret values searched in the function logs and every table: "
+          f"{len(hits)} hits" + "".join(f"\n  LEAK {hit.name} in {hit.where}" for hit in hits))
+    return not hits
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seed", type=int, default=7)
@@ -125,7 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     url = fresh_warehouse(LOCAL / "warehouse.duckdb")
     with (LOCAL / "demo.log").open("w") as log_file, Sandbox(build_world(args.seed, args.scale)) as sandbox:
         configure_logging("INFO", stream=log_file)
-        os.environ.update({**settings_env(sandbox), "WAREHOUSE": url, "AUTO_SCHEMA": "false"})
+        env = settings_env(sandbox)
+        os.environ.update({**env, "WAREHOUSE": url, "AUTO_SCHEMA": "false"})
         print(f"sandbox: world seed={args.seed} scale={args.scale} at {sandbox.http_url} and {sandbox.https_url}\n")
         try:
             ok = run_pipeline()
@@ -135,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
             entrypoint.reset_runtimes()
             configure_logging(stream=None)
     summary(url)
+    ok = no_secrets_shown(env) and ok
     print(f"\nfunction logs: {(LOCAL / 'demo.log').relative_to(ROOT)}; query more with make sql Q=\"...\"")
     return 0 if ok else 1
 

@@ -172,6 +172,34 @@ def test_a_truncate_fault_cuts_the_real_body_in_half(sandbox: Sandbox, http: req
         json.loads(cut.content)
 
 
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_a_reset_fault_drops_the_connection_without_an_answer_and_the_next_request_is_served(
+        sandbox: Sandbox, http: requests.Session, scheme: str) -> None:
+    base = sandbox.http_url if scheme == "http" else sandbox.https_url
+    sandbox.faults.add("/services/data", reset=True)
+
+    with pytest.raises(requests.exceptions.ConnectionError, match="without response"):
+        http.get(base + QUERY, params={"q": "SELECT Id FROM Account"}, headers=AUTH, timeout=5)
+    after = http.get(base + QUERY, params={"q": "SELECT Id FROM Account"}, headers=AUTH, timeout=5)
+
+    assert after.status_code == 200
+    assert [(r.path, r.status, r.fault) for r in sandbox.log.all()] == [(QUERY, 0, True), (QUERY, 200, False)]
+
+
+def test_a_rewrite_fault_matching_query_arguments_changes_only_that_real_answer(
+        sandbox: Sandbox, http: requests.Session) -> None:
+    sandbox.faults.add("/services/data", status=None, times=None,
+                       rewrite=lambda body: json.dumps({**json.loads(body), "records": []}).encode(),
+                       when=lambda args: "Contact" in args.get("q", [""])[0])
+
+    contacts = http.get(sandbox.https_url + QUERY, params={"q": "SELECT Id FROM Contact"}, headers=AUTH)
+    listed = accounts(sandbox, http)
+
+    assert contacts.status_code == 200 and contacts.json()["records"] == [] and contacts.json()["totalSize"] > 0
+    assert listed.json()["totalSize"] == 40 and len(listed.json()["records"]) == 40
+    assert [r.fault for r in sandbox.log.all()] == [True, False]
+
+
 def test_faults_only_match_their_path_prefix(sandbox: Sandbox, http: requests.Session) -> None:
     sandbox.faults.add("/gmail/v1", status=429)
 
