@@ -17,7 +17,7 @@ from typing import Any
 from gmail_quota import UNITS_GET, UNITS_HISTORY, UNITS_LIST, UNITS_PROFILE, QuotaPacer
 from google.auth.credentials import Credentials
 from google.auth.transport.requests import Request as AuthRequest
-from googleapiclient.errors import HttpError
+from googleapiclient.errors import BatchError, HttpError
 from googleapiclient.http import BatchHttpRequest, HttpRequest
 
 from shared.google_http import SessionHttp
@@ -122,11 +122,17 @@ class MailboxApi:
         pending, results, attempt = list(calls), {}, 0
         while pending:
             outcome = self._send(pending)
-            errors = [error for _, error in (outcome[call.key] for call in pending)]
-            if None in errors and all(error is None or _over_concurrency(error) for error in errors):
+            errors = [outcome[call.key][1] for call in pending if call.key in outcome]
+            complete = len(errors) == len(pending)
+            if complete and None in errors and all(error is None or _over_concurrency(error) for error in errors):
                 attempt = 0
-            failed = []
+            failed: list[tuple[Call, HttpError | None]] = []
             for call in pending:
+                if call.key not in outcome:  # the answer was cut off or malformed: ask for the part again
+                    if attempt >= self.policy.max_retries:
+                        raise BatchPartError(f"{call.key}: missing from the batch answer after {attempt} retries")
+                    failed.append((call, None))
+                    continue
                 response, error = outcome[call.key]
                 if error is None:
                     results[call.key] = response
@@ -138,7 +144,7 @@ class MailboxApi:
                     raise BatchPartError(f"{call.key}: HTTP {error.resp.status} {error.reason}") from error
             pending = [call for call, _ in failed]
             if pending:
-                self._wait(attempt, [error for _, error in failed])
+                self._wait(attempt, [error for _, error in failed if error is not None], len(failed))
                 attempt += 1
         return results
 
@@ -153,16 +159,21 @@ class MailboxApi:
             batch.add(call.build(), request_id=call.key)
         self.limiter.acquire(sum(call.units for call in calls))
         self._ensure_token()
-        batch.execute(http=self.http)
+        try:
+            batch.execute(http=self.http)
+        except (BatchError, IndexError, KeyError) as error:  # an answer cut off or not multipart: parts missing
+            log.warning("unreadable batch answer: %s", str(error)[:200], extra={"scope": self.mailbox})
+            return {}
         return outcome
 
-    def _wait(self, attempt: int, errors: list[HttpError]) -> None:
+    def _wait(self, attempt: int, errors: list[HttpError], parts: int) -> None:
         asked = [seconds for e in errors if (seconds := _retry_after(e)) is not None]
         wait = max(asked) if asked else backoff_seconds(attempt, self.policy.backoff_base,
                                                         self.policy.backoff_cap, self.policy.rng)
         if wait > self.policy.max_retry_after:
             raise BatchPartError(f"Retry-After {wait:.0f}s exceeds HTTP_MAX_RETRY_AFTER")
-        log.warning("retrying %d batch parts after HTTP %s (%.2fs)", len(errors), errors[0].resp.status, wait,
+        log.warning("retrying %d batch parts after %s (%.2fs)", parts,
+                    f"HTTP {errors[0].resp.status}" if errors else "an incomplete answer", wait,
                     extra={"scope": self.mailbox, "attempt": attempt + 1})
         self.policy.sleep(wait)
 

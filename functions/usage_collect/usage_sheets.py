@@ -69,5 +69,7 @@ class SheetsReader:
         body = self.service.spreadsheets().values().get(
             spreadsheetId=spreadsheet_id, range=cell_range, majorDimension="ROWS",
             valueRenderOption="FORMATTED_VALUE").execute()
+        if not isinstance(body, dict):  # the Google client hands back a body that is not JSON as a string
+            raise SheetLayoutError(f"sheets answered {cell_range} with a body that is not a JSON object")
         match = _FIRST_ROW.search(str(body.get("range", "")))
         return list(body.get("values") or []), int(match.group(1)) if match else 1

@@ -9,8 +9,9 @@ from tools.reliability.hostile_data import HOSTILE_DATA_SCENARIOS
 from tools.reliability.hostile_requests import HOSTILE_REQUEST_SCENARIOS
 from tools.reliability.page_faults import PAGE_FAULT_SCENARIOS
 from tools.reliability.scenarios import Scenario
+from tools.reliability.source_faults import SOURCE_FAULT_SCENARIOS
 
-ALL: tuple[Scenario, ...] = (*scenarios.SCENARIOS, *BUDGET_SCENARIOS, *PAGE_FAULT_SCENARIOS,
+ALL: tuple[Scenario, ...] = (*scenarios.SCENARIOS, *BUDGET_SCENARIOS, *SOURCE_FAULT_SCENARIOS, *PAGE_FAULT_SCENARIOS,
                              *HOSTILE_DATA_SCENARIOS, *HOSTILE_REQUEST_SCENARIOS)
 
 
