@@ -93,7 +93,7 @@ build: $(STAMP)
 # hostile input, against a clean run, plus a scan for leaked secrets (part of `make test`).
 # FUNCTIONS=a,b and SCENARIOS=x,y narrow it.
 reliability: $(STAMP)
-	$(PY) -m tools.reliability --seed 11 --scale $(SCALE) $(if $(FUNCTIONS),--functions $(FUNCTIONS)) \
+	$(PY) -m tools.reliability --jobs 2 --seed 11 --scale $(SCALE) $(if $(FUNCTIONS),--functions $(FUNCTIONS)) \
 	  $(if $(SCENARIOS),--scenarios $(SCENARIOS))
 
 bench: $(STAMP)

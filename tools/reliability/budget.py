@@ -31,10 +31,9 @@ from tools.reliability.scenarios import Played, Scenario
 from tools.reliability.stage import Stage
 
 MAX_INVOCATIONS = 100
-BATCHES_PER_INVOCATION: dict[str, int] = {"gmail-sync": 3, "generate-embeddings": 3}
+BATCHES_PER_INVOCATION: dict[str, int] = {"gmail-sync": 3}
 """Batches an invocation may start (default 1). gmail-sync: one page per batch, otherwise one invocation per page
-of its largest mailbox. generate-embeddings checks the budget before a kind's selection and before the
-prototypes, not only between batches, so with 1 its `calls` and `prototypes` scopes never start."""
+of its largest mailbox."""
 RESTARTING = frozenset({"entity-resolution", "account-scoring"})
 """Functions whose scopes cannot resume (set-based statements over whole tables, nothing to checkpoint): a scope
 cut short runs again from its first statement, so a budget smaller than a whole run never finishes. Their run is
@@ -193,8 +192,7 @@ def _pending_summary(pending: list[list[str]]) -> str:
 
 
 BUDGET_SCENARIOS: tuple[Scenario, ...] = (
-    Scenario("time_budget", "a budget spent within one batch per invocation (three for gmail-sync and "
-             "generate-embeddings): each invocation succeeds with its paused scopes pending, fresh instances resume "
+    Scenario("time_budget", "a budget spent within one batch per invocation (three for gmail-sync): each invocation succeeds with its paused scopes pending, fresh instances resume "
              "them until none is, the final tables equal the clean run's and no record is fetched twice; "
              "entity-resolution and account-scoring, which cannot resume, finish on the next run",
              time_budget),

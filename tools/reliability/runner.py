@@ -13,6 +13,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sandbox.apis.cursor import cursor_fake
 from sandbox.apis.dialpad import dialpad_fake
@@ -68,13 +69,29 @@ class Outcome:
     def passed(self) -> bool:
         return self.played.survived and self.lost == 0 and self.duplicates == 0 and not self.ahead
 
+    def to_json(self) -> dict[str, Any]:
+        """What the report needs (the snapshot right after the fault stays behind)."""
+        return {"function": self.function, "scenario": self.scenario, "injected": self.played.injected,
+                "survived": self.played.survived, "notes": self.played.notes,
+                "tables": {t: list(f) for t, f in self.tables.items()}, "ahead": self.ahead}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Outcome:
+        played = Played(data["injected"], data["survived"], list(data["notes"]))
+        tables = {t: (int(f[0]), int(f[1])) for t, f in data["tables"].items()}
+        return cls(data["function"], data["scenario"], played, tables, data["ahead"])
+
 
 Tamper = Callable[[Stage], None]
 """Run after a scenario, before judging (the harness's own test breaks a rerun with it)."""
 
 
 def run(functions: list[FunctionEntry], scenarios: list[Scenario], seed: int = 11, scale: int = 1,
-        workdir: Path | None = None, tamper: Tamper | None = None) -> Iterator[Outcome]:
+        workdir: Path | None = None, tamper: Tamper | None = None,
+        shard: tuple[int, int] = (0, 1)) -> Iterator[Outcome]:
+    """Judge every scenario that applies to each function; `shard` (k, n) plays only the cases numbered k modulo
+    n (in function-then-scenario order), so n processes can share the suite."""
+    number = 0
     with contextlib_dir(workdir) as root, Sandbox(build_world(seed, scale)) as sandbox:
         lift_limits(sandbox)
         env = {**settings_env(sandbox), **HARNESS_ENV}
@@ -82,7 +99,10 @@ def run(functions: list[FunctionEntry], scenarios: list[Scenario], seed: int = 1
         try:
             for entry, before, clean in clean_pass(functions, root, env, sandbox):
                 for scenario in scenarios:
-                    if scenario.applies(entry):
+                    if not scenario.applies(entry):
+                        continue
+                    number += 1
+                    if (number - 1) % shard[1] == shard[0]:
                         yield judge(entry, scenario, before, clean, root, env, sandbox, tamper)
         finally:
             entrypoint.reset_runtimes()
