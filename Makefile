@@ -14,7 +14,7 @@ ZETASQL := tools/sqlcheck/node_modules/.installed
 CHECKOV_VENV := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 
-.PHONY: venv demo test lint typecheck unit sqlcheck checkov sandbox serve sql schema build bench reliability clean
+.PHONY: venv demo test lint typecheck unit sqlcheck checkov sandbox serve sql schema build bench bench-each reliability clean
 
 venv: $(STAMP)
 
@@ -96,7 +96,13 @@ reliability: $(STAMP)
 	$(PY) -m tools.reliability --jobs 2 --seed 11 --scale $(SCALE) $(if $(FUNCTIONS),--functions $(FUNCTIONS)) \
 	  $(if $(SCENARIOS),--scenarios $(SCENARIOS))
 
+# One report of every function's benchmark (medians of 3 runs, each bench in its own process): bench/report.md.
+# RUNS=n, LATENCY_MS=ms, ONLY=a,b and QUICK=1 (tiny sizes) narrow it; bench-each runs each bench on its own.
 bench: $(STAMP)
+	$(PY) bench/report.py --runs $(or $(RUNS),3) --latency-ms $(or $(LATENCY_MS),30) $(if $(ONLY),--only $(ONLY)) \
+	  $(if $(QUICK),--quick)
+
+bench-each: $(STAMP)
 	@for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 clean:

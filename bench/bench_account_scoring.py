@@ -1,7 +1,7 @@
 """Benchmark: account-scoring on DuckDB over 100k accounts and 10M activity rows (the issue's sizes).
 
     .venv/bin/python bench/bench_account_scoring.py [--accounts 100000] [--activity 10000000]
-        [--embedded 100000] [--scales 0.1,1]
+        [--embedded 100000] [--scales 0.1,1] [--json PATH]
 
 The warehouse is generated with set-based DuckDB SQL, as the syncs and entity resolution leave it (no sandbox):
 ~200 reps in `sf_users`, accounts owned by them, 3 contacts per account with titles, 1.5 opportunities per account
@@ -17,6 +17,7 @@ the first run of the score date, an unchanged rerun of the same day (no document
 next day. Printed per run: seconds per step (signals, features, scores, the two count queries) timed around the
 warehouse's query, the entry point's total, warehouse statements (ledger included), rows written, peak RSS; then
 the ratios of the largest scale to the smallest. Build seconds are printed apart: they are not product time.
+`--json` also writes the figures for bench/report.py (records: the activity rows scored over).
 """
 
 from __future__ import annotations
@@ -376,6 +377,7 @@ def main() -> None:
                         help="activity rows at scale 1: emails, calls, meetings and tasks together")
     parser.add_argument("--embedded", type=int, default=100_000, help="emails with a vector (at scale 1)")
     parser.add_argument("--scales", default="0.1,1", help="comma-separated fractions of the sizes to run, in order")
+    parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON (for bench/report.py)")
     parser.add_argument("--child", metavar="BODY", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child is not None:
@@ -386,13 +388,28 @@ def main() -> None:
     print(f"{'run':<9} " + " ".join(f"{c + ' s':>8}" for c in COLUMNS)
           + f" {'statements':>10} {'signals':>10} {'scored':>9} {'peak RSS':>12}")
     results = []
+    figures: list[dict[str, Any]] = []
     for scale in scales:
         sizes = Sizes(max(10, round(args.accounts * scale)), max(100, round(args.activity * scale)),
                       round(args.embedded * scale))
         results.append((scale, measure(sizes)))
+        figures.extend(figure(sizes, label, r) for label, r in results[-1][1].items())
     if len(results) > 1:
         (s0, small), (s1, large) = results[0], results[-1]
         ratios(small, large, s1 / s0)
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, indent=1))
+
+
+def figure(sizes: Sizes, label: str, report: dict[str, Any]) -> dict[str, Any]:
+    """One run's figures in bench/report.py's shape."""
+    counts = report["answer"].get("counts") or {}
+    seconds = report["steps"]["total"]
+    return {"function": "account-scoring", "variant": label, "size": sizes.accounts, "records": sizes.activity,
+            "seconds": seconds, "records_per_s": sizes.activity / seconds, "round_trips": None,
+            "peak_rss_mb": report["peak_rss_kib"] / 1024, "statements": report["statements"],
+            "signals": int(counts.get("activity_signals", 0)),
+            "scored": int(counts.get("account_recommendations", 0))}
 
 
 if __name__ == "__main__":

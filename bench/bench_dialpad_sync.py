@@ -1,12 +1,13 @@
 """Benchmark dialpad-sync: a full sync of N and 10xN calls (default 5,000 and 50,000) from the sandbox.
 
-    .venv/bin/python bench/bench_dialpad_sync.py [--scale 20] [--workers 4]
+    .venv/bin/python bench/bench_dialpad_sync.py [--scale 20] [--workers 4] [--latency-ms 0] [--json figures.json]
 
 Each size gets its own world and sandbox in this process (which counts the HTTP round trips it serves); the
 sync runs through the function's HTTP entry point in a child process, so the child's peak RSS is the sync's
 own memory, not the world's. The fake's rate limits and the client's pacing are lifted to measure our code;
 the line "quota-bound" says how long the same sync takes at the default pacing that respects Dialpad's
 limits (list 3/s + transcripts 15/s = the company's 20 requests/s), which is what bounds it in production.
+`--latency-ms` delays every sandbox answer; `--json` also writes the figures for bench/report.py.
 """
 
 from __future__ import annotations
@@ -43,17 +44,21 @@ def peak_rss_mb() -> float:
 
 def child(body: str) -> int:
     """Run one sync through the HTTP entry point; print its answer, wall time and peak RSS as JSON."""
+    from shared.warehouse.base import observe_statements
     from tools.invoke import invoke
     from tools.pipeline import by_cloud_name
 
+    statements: list[str] = []
     started = time.perf_counter()
-    status, answer = invoke(by_cloud_name("dialpad-sync"), json.loads(body))
+    with observe_statements(lambda sql, params: statements.append(sql)):
+        status, answer = invoke(by_cloud_name("dialpad-sync"), json.loads(body))
     seconds = time.perf_counter() - started
-    print(json.dumps({"http": status, "answer": answer, "seconds": seconds, "peak_rss_mb": peak_rss_mb()}))
+    print(json.dumps({"http": status, "answer": answer, "seconds": seconds, "statements": len(statements),
+                      "peak_rss_mb": peak_rss_mb()}))
     return 0
 
 
-def measure(scale: int, workers: int) -> dict[str, Any]:
+def measure(scale: int, workers: int, latency_ms: float = 0.0) -> dict[str, Any]:
     from sandbox.apis.dialpad import dialpad_fake
     from sandbox.env import settings_env
     from sandbox.server import Sandbox
@@ -63,6 +68,8 @@ def measure(scale: int, workers: int) -> dict[str, Any]:
     since = (world.anchor - dt.timedelta(days=100)).date().isoformat()
     with tempfile.TemporaryDirectory() as tmp, Sandbox(world) as sandbox:
         dialpad_fake(sandbox.app).limits.enabled = False
+        if latency_ms:
+            sandbox.faults.add("/", status=None, delay=latency_ms / 1000, times=None)
         env = {**os.environ, **settings_env(sandbox), "WAREHOUSE": f"duckdb:///{tmp}/bench.duckdb",
                "DIALPAD_BASE_URL": sandbox.http_url, "LOG_LEVEL": "WARNING",
                "DIALPAD_LIST_RATE_PER_SECOND": "100000", "DIALPAD_TRANSCRIPT_RATE_PER_SECOND": "100000",
@@ -97,18 +104,34 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", type=int, default=20, help=f"N = scale x {CALLS_PER_SCALE} calls; also runs 10xN")
     parser.add_argument("--workers", type=int, default=4, help="DIALPAD_TRANSCRIPT_WORKERS")
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="delay added to every sandbox answer")
+    parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON (for bench/report.py)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         return child(args.child)
     print(f"dialpad-sync full sync, transcript workers={args.workers}, sandbox over HTTP on loopback")
-    results = [measure(scale, args.workers) for scale in (args.scale, 10 * args.scale)]
+    scales = (args.scale, 10 * args.scale)
+    results = [measure(scale, args.workers, args.latency_ms) for scale in scales]
     for result in results:
         print(report(result))
     small, large = results
     print(f"10x calls: time x{large['seconds'] / small['seconds']:.1f}, "
           f"peak RSS x{large['peak_rss_mb'] / small['peak_rss_mb']:.2f}")
+    if args.json:
+        figures = [figure(result, scale * CALLS_PER_SCALE, args.workers, args.latency_ms)
+                   for scale, result in zip(scales, results, strict=True)]
+        Path(args.json).write_text(json.dumps(figures, indent=1))
     return 0
+
+
+def figure(result: dict[str, Any], size: int, workers: int, latency_ms: float) -> dict[str, Any]:
+    """One run's figures in bench/report.py's shape."""
+    return {"function": "dialpad-sync", "variant": f"{workers} workers", "size": size, "records": result["calls"],
+            "seconds": result["seconds"], "records_per_s": result["calls"] / result["seconds"],
+            "round_trips": result["list_trips"] + result["transcript_trips"], "peak_rss_mb": result["peak_rss_mb"],
+            "statements": result["statements"], "list_trips": result["list_trips"],
+            "transcript_trips": result["transcript_trips"], "latency_ms": latency_ms}
 
 
 if __name__ == "__main__":

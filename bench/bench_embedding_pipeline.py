@@ -121,12 +121,11 @@ def e2e_child() -> dict[str, Any]:
         setattr(owner, method, clock.wrap(label, getattr(owner, method), when))
     for name, kind in emb_job.KINDS.items():
         emb_job.KINDS[name] = dataclasses.replace(kind, text=clock.wrap("text", kind.text))
-    merges: list[str] = []
+    statements: list[str] = []
     runs = []
     for label in ("first", "unchanged"):
-        before, started = len(merges), time.perf_counter()
-        with observe_statements(lambda sql, _: merges.append(sql) if sql.startswith("merge into gmail_messages")
-                                else None):
+        before, started = len(statements), time.perf_counter()
+        with observe_statements(lambda sql, _: statements.append(sql)):
             status, answer = invoke(by_cloud_name("generate-embeddings"), {"type": "emails"})
         seconds = time.perf_counter() - started
         if status != 200 or answer.get("status") != "success":
@@ -134,12 +133,14 @@ def e2e_child() -> dict[str, Any]:
         embedded = answer["counts"]["gmail_messages"]
         if label == "unchanged" and embedded:
             raise SystemExit(f"the unchanged second run embedded {embedded} rows instead of 0")
-        runs.append({"run": label, "seconds": seconds, "stages": clock.take(), "merges": len(merges) - before,
-                     "embedded": embedded, "peak_rss_mb": peak_rss_mb()})
+        merges = sum(1 for sql in statements[before:] if sql.startswith("merge into gmail_messages"))
+        runs.append({"run": label, "seconds": seconds, "stages": clock.take(), "merges": merges,
+                     "statements": len(statements) - before, "embedded": embedded, "peak_rss_mb": peak_rss_mb()})
     return {"runs": runs}
 
 
-def run_e2e(rows: int, words: int, tmp: Path) -> None:
+def run_e2e(rows: int, words: int, tmp: Path) -> list[dict[str, Any]]:
+    """Prints the end-to-end table; returns bench/report.py's figures of its runs."""
     path = tmp / "e2e.duckdb"
     built = build_e2e(path, rows, words)
     result = _child(["e2e"], {**ENV, "WAREHOUSE": f"duckdb:///{path}"})
@@ -157,6 +158,15 @@ def run_e2e(rows: int, words: int, tmp: Path) -> None:
               + f" {r['seconds'] - sum(split):>8.2f} {rate} {r['merges']:>6} {r['peak_rss_mb']:>11.0f}")
     print("rows/s: rows embedded / (total s - model load s), the MERGEs included; other: app start and imports "
           "(first run), request handling, ledger")
+    figures = []
+    for r in result["runs"]:
+        work = r["seconds"] - r["stages"].get("model load", 0.0)
+        figures.append({"function": "generate-embeddings", "variant": f"e2e {r['run']}", "size": rows,
+                        "records": r["embedded"], "seconds": work,
+                        "records_per_s": r["embedded"] / work if r["embedded"] else None,
+                        "round_trips": None, "peak_rss_mb": r["peak_rss_mb"], "statements": r["statements"],
+                        "merges": r["merges"], "total_seconds": r["seconds"]})
+    return figures
 
 
 # --- search -----------------------------------------------------------------------------------------------------
@@ -270,7 +280,8 @@ def search_child(path: str, query_file: str, searches: int) -> dict[str, Any]:
     return {"timings": timings, "peak_rss_mb": peak_rss_mb()}
 
 
-def run_search(sizes: list[int], searches: int, tmp: Path) -> None:
+def run_search(sizes: list[int], searches: int, tmp: Path) -> list[dict[str, Any]]:
+    """Prints the search table; returns bench/report.py's figures (records: the rows one search scans)."""
     query_file = tmp / "query.json"
     query = _child(["query"])
     query_file.write_text(json.dumps(query))
@@ -300,6 +311,10 @@ def run_search(sizes: list[int], searches: int, tmp: Path) -> None:
                            for name, t in results[low]["timings"].items())
         print(f"median ratio {high:,}/{low:,} rows: {ratios}")
     print("fill s: building the table by DuckDB SQL (both kinds and the participants), not product time")
+    return [{"function": "generate-embeddings", "variant": f"search {name}", "size": n, "records": n,
+             "seconds": t["median"] / 1000, "records_per_s": n / (t["median"] / 1000), "round_trips": None,
+             "peak_rss_mb": results[n]["peak_rss_mb"], "statements": None, "hits": t["found"]}
+            for n in sizes for name, t in results[n]["timings"].items()]
 
 
 def main(argv: list[str]) -> int:

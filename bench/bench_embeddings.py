@@ -9,10 +9,11 @@
   without filters, with `account_id` and with `since`, and the largest/smallest size ratio.
 
     .venv/bin/python bench/bench_embeddings.py [--parts batch,e2e,search] [--texts 1000] [--words 100]
-        [--batch-sizes 16,64,256] [--e2e-rows 1000] [--search-rows 10000,100000] [--searches 5]
+        [--batch-sizes 16,64,256] [--e2e-rows 1000] [--search-rows 10000,100000] [--searches 5] [--json PATH]
 
 Each batch size, the end-to-end runs and each search size run in their own process, so each peak RSS (the
 process's VmHWM) is that measurement's alone. The e2e and search parts live in bench_embedding_pipeline.py.
+`--json` also writes every part's figures for bench/report.py.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -80,7 +82,8 @@ def child(batch_size: int, count: int, words: int) -> dict[str, float]:
             "rss_loaded_mb": rss_loaded, "rss_mb": peak_rss_mb()}
 
 
-def run_batches(args: argparse.Namespace) -> None:
+def run_batches(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Prints the batch table; returns bench/report.py's figures, one per batch size."""
     results = []
     for batch_size in (int(b) for b in args.batch_sizes.split(",")):
         out = subprocess.run([sys.executable, __file__, "--child", str(batch_size), "--texts", str(args.texts),
@@ -95,6 +98,9 @@ def run_batches(args: argparse.Namespace) -> None:
         print(f"{r['batch']:>5} {r['texts']:>6} {r['pieces']:>11.0f} {r['load_s']:>6.2f} {r['seconds']:>8.2f} "
               f"{r['texts_per_s']:>8.1f} {r['cpu_ms_per_text']:>11.0f} {r['rss_loaded_mb']:>13.0f} "
               f"{r['rss_mb']:>11.0f}", flush=True)
+    return [{"function": "generate-embeddings", "variant": f"batch {r['batch']}", "size": r["texts"],
+             "records": r["texts"], "seconds": r["seconds"], "records_per_s": r["texts_per_s"], "round_trips": None,
+             "peak_rss_mb": r["rss_mb"], "statements": None, "load_s": r["load_s"]} for r in results]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -106,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--e2e-rows", type=int, default=1000, help="email rows embedded end to end")
     parser.add_argument("--search-rows", default="10000,100000", help="comma-separated embedded rows per kind")
     parser.add_argument("--searches", type=int, default=5, help="timed searches per case (after a first one)")
+    parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON (for bench/report.py)")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -115,16 +122,18 @@ def main(argv: list[str] | None = None) -> int:
     unknown = parts - {"batch", "e2e", "search"}
     if unknown:
         parser.error(f"unknown part(s) {sorted(unknown)}: choose among batch, e2e, search")
-    if "batch" in parts:
-        run_batches(args)
+    figures = run_batches(args) if "batch" in parts else []
     if parts & {"e2e", "search"}:
         import bench_embedding_pipeline as pipeline
 
         with tempfile.TemporaryDirectory() as tmp:
             if "e2e" in parts:
-                pipeline.run_e2e(args.e2e_rows, args.words, Path(tmp))
+                figures += pipeline.run_e2e(args.e2e_rows, args.words, Path(tmp))
             if "search" in parts:
-                pipeline.run_search([int(n) for n in args.search_rows.split(",")], args.searches, Path(tmp))
+                figures += pipeline.run_search([int(n) for n in args.search_rows.split(",")], args.searches,
+                                               Path(tmp))
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, indent=1))
     return 0
 
 

@@ -1,6 +1,6 @@
 """Benchmark: entity-resolution on DuckDB over 1M participants x 200k contacts x 50k accounts (the issue's sizes).
 
-    .venv/bin/python bench/bench_entity_resolution.py [--scale 1.0] [--calls-per-participant 0.1]
+    .venv/bin/python bench/bench_entity_resolution.py [--scale 1.0] [--calls-per-participant 0.1] [--json PATH]
 
 The warehouse tables are generated directly with set-based DuckDB SQL (no sandbox APIs): accounts with
 `www.` websites, contacts (1 % deleted, some sharing a switchboard number), leads (some converted), reps in
@@ -11,7 +11,7 @@ through the function's HTTP entry point in a child process (its peak RSS is the 
 participants + calls, seconds through the entry point (`call s`) and as the run ledger timed the run itself
 (`run s`), rows/s (on `run s`), warehouse statements, rows the run reported writing, peak RSS.
 Runs, in order: the first (everything new), `full=true` (rewrites every row), an unchanged re-run, and a run
-after 1 % of the contacts' emails changed.
+after 1 % of the contacts' emails changed. `--json` also writes the figures for bench/report.py.
 """
 
 from __future__ import annotations
@@ -222,7 +222,9 @@ def written(answer: dict[str, Any]) -> int:
     return sum(int(n) for n in (answer.get("counts") or {}).values())
 
 
-def measure(sizes: Sizes) -> None:
+def measure(sizes: Sizes) -> list[dict[str, Any]]:
+    """Build one warehouse, run the four runs; prints a line per run and returns their figures."""
+    figures: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "wh.duckdb"
         seconds = build_warehouse(path, sizes)
@@ -240,6 +242,11 @@ def measure(sizes: Sizes) -> None:
             job = ledger_seconds(path, r["answer"]["run_id"])
             print(f"{label:<11} {rows:>10,} {r['seconds']:>8.1f} {job:>8.1f} {rows / job:>10,.0f} "
                   f"{r['statements']:>11} {written(r['answer']):>10,} {r['peak_rss_kib'] / 1024:>7.0f} MiB", flush=True)
+            figures.append({"function": "entity-resolution", "variant": label, "size": sizes.participants,
+                            "records": rows, "seconds": job, "records_per_s": rows / job, "round_trips": None,
+                            "peak_rss_mb": r["peak_rss_kib"] / 1024, "statements": r["statements"],
+                            "call_seconds": r["seconds"], "written": written(r["answer"])})
+    return figures
 
 
 def main() -> None:
@@ -247,6 +254,7 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0,
                         help="fraction of the issue's sizes (1.0: 1M participants, 200k contacts, 50k accounts)")
     parser.add_argument("--calls-per-participant", type=float, default=0.1, help="calls generated per participant")
+    parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON (for bench/report.py)")
     parser.add_argument("--child", metavar="BODY", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child is not None:
@@ -254,8 +262,10 @@ def main() -> None:
         return
     print(f"{'run':<11} {'rows':>10} {'call s':>8} {'run s':>8} {'rows/s':>10} {'statements':>11} {'written':>10} "
           f"{'peak RSS':>11}")
-    for scale in (args.scale / 10, args.scale):
-        measure(Sizes.at(scale, args.calls_per_participant))
+    figures = [figure for scale in (args.scale / 10, args.scale)
+               for figure in measure(Sizes.at(scale, args.calls_per_participant))]
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, indent=1))
 
 
 if __name__ == "__main__":

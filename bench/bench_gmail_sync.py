@@ -5,6 +5,7 @@ fake's per-user concurrency limit (parts of one batch beyond it answer 429 "Too 
     .venv/bin/python bench/bench_gmail_sync.py                      # 2,000 then 20,000 messages, batches 50 and 100
     .venv/bin/python bench/bench_gmail_sync.py --messages 2000 --batch-sizes 50 100 --concurrency 50
     .venv/bin/python bench/bench_gmail_sync.py --messages 20000 200000 --budget 25000 --latency-ms 30
+    .venv/bin/python bench/bench_gmail_sync.py --json figures.json   # also the figures for bench/report.py
 
 The sandbox runs in its own process, so the peak RSS printed is the function's alone. Figures: messages/s,
 HTTP round trips per 100 messages, batch parts refused for concurrency, peak quota units/s per mailbox as the
@@ -39,6 +40,7 @@ from sandbox.server import Sandbox  # noqa: E402
 from sandbox.world import build_world  # noqa: E402
 from shared import entrypoint  # noqa: E402
 from shared.log import configure_logging  # noqa: E402
+from shared.warehouse.base import observe_statements  # noqa: E402
 from tools.invoke import invoke  # noqa: E402
 from tools.pipeline import by_cloud_name  # noqa: E402
 
@@ -102,8 +104,10 @@ def measure(messages: int, budget: float, latency_ms: float, batch_size: int, co
 def sync_twice(url: str, total: int) -> dict[str, Any]:
     entry = by_cloud_name("gmail-sync")
     before = stats(url)["requests"]
+    statements: list[str] = []
     started = time.perf_counter()
-    status, answer = invoke(entry, {"sync_type": "full"})
+    with observe_statements(lambda sql, params: statements.append(sql)):
+        status, answer = invoke(entry, {"sync_type": "full"})
     seconds = time.perf_counter() - started
     after = stats(url)
     invoke(entry, {})
@@ -120,6 +124,7 @@ def sync_twice(url: str, total: int) -> dict[str, Any]:
         "refused": sum(q["refused"] for q in quota.values()), "idle_incremental_requests": idle,
         "concurrency_refused": sum(q["concurrency_refused"] for q in quota.values()),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "exact_seconds": seconds, "statements": len(statements),
     }
 
 
@@ -147,6 +152,7 @@ def main() -> int:
     parser.add_argument("--batch-sizes", type=int, nargs="*", default=[50, 100], help="GMAIL_BATCH_SIZE values")
     parser.add_argument("--concurrency", type=int, default=CONCURRENT_PER_USER,
                         help="the fake's batch parts served per user (0: no limit)")
+    parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON (for bench/report.py)")
     parser.add_argument("--batch", type=int, default=50, help=argparse.SUPPRESS)
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
@@ -158,6 +164,7 @@ def main() -> int:
     if args.one:
         print(json.dumps(measure(args.one, args.budget, args.latency_ms, args.batch, args.concurrency)))
         return 0
+    figures = []
     for size in args.messages:
         runs = []
         for batch in args.batch_sizes:
@@ -166,8 +173,23 @@ def main() -> int:
                                    str(args.concurrency)], capture_output=True, text=True, check=True)
             runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
             report(runs[-1], args.budget, args.latency_ms)
+            figures.append(figure(runs[-1], size, args.budget, args.latency_ms))
         compare(runs)
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, indent=1))
     return 0
+
+
+def figure(run: dict[str, Any], size: int, budget: float, latency_ms: float) -> dict[str, Any]:
+    """One run's figures in bench/report.py's shape; quota: the busiest mailbox's mean units/s over the run."""
+    return {"function": "gmail-sync", "variant": f"batch {run['batch_size']}", "size": size,
+            "records": run["messages"], "seconds": run["exact_seconds"],
+            "records_per_s": run["messages"] / run["exact_seconds"], "round_trips": run["round_trips"],
+            "peak_rss_mb": run["peak_rss_mb"], "statements": run["statements"],
+            "quota_units_per_s": run["mean_units_per_s"], "quota_budget_units_per_s": budget,
+            "peak_units_per_s": run["peak_units_per_s"], "quota_refused": run["refused"],
+            "concurrency_refused": run["concurrency_refused"],
+            "idle_incremental_requests": run["idle_incremental_requests"], "latency_ms": latency_ms}
 
 
 def compare(runs: list[dict[str, Any]]) -> None:

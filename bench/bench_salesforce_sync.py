@@ -1,12 +1,14 @@
 """Benchmark: salesforce-sync full syncs from the sandbox at N and 10xN records (default 10k and 100k).
 
     .venv/bin/python bench/bench_salesforce_sync.py [--records 10000] [--factor 10] [--mode rest|bulk|both]
+        [--latency-ms 0] [--json figures.json]
 
 The sandbox runs in this process; each sync runs in a child process through the function's HTTP entry point
 (the real settings path), so the child's peak RSS is the function's own: memory must stay flat as N grows
 because records are paged and merged batch by batch. Printed per run: records, seconds, records/s, HTTP round
 trips (as the sandbox counted them) per 1,000 records, and the child's peak RSS. Mode `discard` runs the REST
 sync with merges thrown away, separating the sync's own memory from the embedded DuckDB's page cache.
+`--latency-ms` delays every sandbox answer; `--json` also writes the figures for bench/report.py.
 """
 
 from __future__ import annotations
@@ -55,10 +57,14 @@ def child() -> None:
             return sum(1 for _ in rows)
 
         DuckDBWarehouse.merge = discard  # type: ignore[method-assign]
+    from shared.warehouse.base import observe_statements
+
+    statements: list[str] = []
     started = time.perf_counter()
-    status, answer = invoke(by_cloud_name("salesforce-sync"), {"sync_type": "full"})
+    with observe_statements(lambda sql, params: statements.append(sql)):
+        status, answer = invoke(by_cloud_name("salesforce-sync"), {"sync_type": "full"})
     print(json.dumps({"status": status, "answer": answer, "seconds": time.perf_counter() - started,
-                      "peak_rss_kib": peak_rss_kib()}))
+                      "statements": len(statements), "peak_rss_kib": peak_rss_kib()}))
 
 
 def peak_rss_kib() -> int:
@@ -82,8 +88,10 @@ def run_child(env: dict[str, str]) -> dict[str, object]:
     return dict(json.loads(lines[-1]))
 
 
-def measure(world: World, mode: str) -> dict[str, float]:
+def measure(world: World, mode: str, latency_ms: float = 0.0) -> dict[str, float]:
     with Sandbox(world) as sandbox, tempfile.TemporaryDirectory() as tmp:
+        if latency_ms:
+            sandbox.faults.add("/", status=None, delay=latency_ms / 1000, times=None)
         env = {**os.environ, **settings_env(sandbox), "WAREHOUSE": f"duckdb:///{tmp}/wh.duckdb",
                "LOG_LEVEL": "WARNING", "SALESFORCE_BULK_POLL_SECONDS": "0.05", "SALESFORCE_BATCH_SIZE": "2000",
                "SALESFORCE_BULK_THRESHOLD": "0" if mode == "bulk" else "100000000",
@@ -96,7 +104,8 @@ def measure(world: World, mode: str) -> dict[str, float]:
     seconds = float(report["seconds"])  # type: ignore[arg-type]
     return {"records": records, "seconds": seconds, "rate": records / seconds,
             "trips_per_1000": trips * 1000 / records, "trips": trips,
-            "rss_mib": float(report["peak_rss_kib"]) / 1024}  # type: ignore[arg-type]
+            "rss_mib": float(report["peak_rss_kib"]) / 1024,  # type: ignore[arg-type]
+            "statements": int(report["statements"])}  # type: ignore[call-overload]
 
 
 def main() -> None:
@@ -105,6 +114,8 @@ def main() -> None:
     parser.add_argument("--factor", type=int, default=10, help="the larger run is N x factor (default 10)")
     parser.add_argument("--mode", choices=(*MODES, "all"), default="all",
                         help="rest, bulk, or discard (REST with merges discarded: the sync's own memory)")
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="delay added to every sandbox answer")
+    parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON (for bench/report.py)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -113,12 +124,19 @@ def main() -> None:
     modes = MODES if args.mode == "all" else (args.mode,)
     print(f"{'mode':<7} {'records':>8} {'seconds':>8} {'records/s':>10} {'trips':>6} {'trips/1k':>9} "
           f"{'peak RSS':>9}")
+    figures = []
     for size in (args.records, args.records * args.factor):
         world = build_world(seed=SEED, scale=scale_for(size))
         for mode in modes:
-            m = measure(world, mode)
+            m = measure(world, mode, args.latency_ms)
             print(f"{mode:<7} {m['records']:>8.0f} {m['seconds']:>8.1f} {m['rate']:>10.0f} {m['trips']:>6.0f} "
                   f"{m['trips_per_1000']:>9.2f} {m['rss_mib']:>5.0f} MiB", flush=True)
+            figures.append({"function": "salesforce-sync", "variant": mode, "size": size, "records": m["records"],
+                            "seconds": m["seconds"], "records_per_s": m["rate"], "round_trips": m["trips"],
+                            "peak_rss_mb": m["rss_mib"], "statements": m["statements"],
+                            "latency_ms": args.latency_ms})
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, indent=1))
 
 
 if __name__ == "__main__":

@@ -192,8 +192,9 @@ def _pending_summary(pending: list[list[str]]) -> str:
 
 
 BUDGET_SCENARIOS: tuple[Scenario, ...] = (
-    Scenario("time_budget", "a budget spent within one batch per invocation (three for gmail-sync): each invocation succeeds with its paused scopes pending, fresh instances resume "
-             "them until none is, the final tables equal the clean run's and no record is fetched twice; "
-             "entity-resolution and account-scoring, which cannot resume, finish on the next run",
+    Scenario("time_budget", "a budget spent within one batch per invocation (three for gmail-sync): each "
+             "invocation succeeds with its paused scopes pending, fresh instances resume them until none is, the "
+             "final tables equal the clean run's and no record is fetched twice; entity-resolution and "
+             "account-scoring, which cannot resume, finish on the next run",
              time_budget),
 )

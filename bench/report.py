@@ -1,0 +1,286 @@
+"""`make bench`: every function's benchmark, each in its own process, `--runs` times; one report of medians.
+
+    .venv/bin/python bench/report.py [--quick] [--runs 3] [--latency-ms 30] [--only gmail-sync,salesforce-sync]
+        [--out bench/report.md]
+
+Each bench writes its figures as JSON (`--json PATH`); the runs are interleaved (run 1 of every bench, then run 2,
+...) so that a slow spell of the machine spreads over all of them. Every figure is the median of the runs with
+their min and max; the ratios of a larger size to the smallest are taken run by run, then summarised the same way.
+`--quick` runs tiny sizes (a smoke run: its figures show the harness works, not how fast the functions are).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("duckdb", "sqlglot", "requests", "google-api-python-client", "simple-salesforce", "onnxruntime")
+DASH = "\u2014"
+EN_DASH = "\u2013"
+TIMES = "\u00d7"
+
+Figure = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Bench:
+    function: str
+    script: str
+    quick: tuple[str, ...]
+    """Arguments for `--quick`; without it the bench runs at its own default sizes."""
+    latency: bool
+    """The bench takes `--latency-ms` (its sandbox delays every answer)."""
+
+    def command(self, quick: bool, latency_ms: float, json_path: Path) -> list[str]:
+        args = [sys.executable, str(ROOT / "bench" / self.script), *(self.quick if quick else ())]
+        if self.latency:
+            args += ["--latency-ms", f"{latency_ms:g}"]
+        return [*args, "--json", str(json_path)]
+
+
+BENCHES = (
+    Bench("salesforce-sync", "bench_salesforce_sync.py", ("--records", "300", "--mode", "rest"), latency=True),
+    Bench("dialpad-sync", "bench_dialpad_sync.py", ("--scale", "1"), latency=True),
+    Bench("gmail-sync", "bench_gmail_sync.py", ("--messages", "100", "1000", "--batch-sizes", "50"), latency=True),
+    Bench("usage-collect", "bench_usage_collect.py", ("--days", "7"), latency=True),
+    Bench("entity-resolution", "bench_entity_resolution.py", ("--scale", "0.004"), latency=False),
+    Bench("generate-embeddings", "bench_embeddings.py",
+          ("--texts", "32", "--batch-sizes", "16", "--e2e-rows", "20", "--search-rows", "200,2000", "--searches", "2"),
+          latency=False),
+    Bench("account-scoring", "bench_account_scoring.py", ("--accounts", "200", "--activity", "5000", "--embedded",
+                                                          "200"), latency=False),
+)
+
+NOTES = """\
+- records/s: records the run handled ÷ its seconds. round trips: HTTP requests the sandbox served, per 100
+  records. quota: the busiest mailbox's quota units/s over the run ÷ the per-mailbox budget (gmail-sync).
+  statements: warehouse statements the run sent, ledger included. Ratios: the row's figure ÷ the same figure at
+  the smallest size of that function and variant, run by run.
+- Each figure is the median of the runs (min to max); one value alone means every run gave it.
+- salesforce-sync `discard`: merges thrown away (the sync's own memory). usage-collect runs its sandbox in the
+  bench's process, so its peak RSS includes the sandbox world. entity-resolution: seconds as the run ledger timed
+  the run. generate-embeddings `batch`: the local embedder alone; `e2e`: seconds less the model load; `search`:
+  one search's median, records = rows it scans. account-scoring: records = activity rows scored over.
+"""
+
+
+# --- figures -----------------------------------------------------------------------------------------------------
+
+def number(value: float) -> str:
+    """Three significant figures or so: 12,345 / 123 / 12.3 / 1.23 / 0.123; a count (an int) whole: 8, 1,234."""
+    if isinstance(value, int):
+        return f"{value:,}"
+    size = abs(value)
+    if size >= 100:
+        return f"{value:,.0f}"
+    if size >= 10:
+        return f"{value:.1f}"
+    if size >= 1:
+        return f"{value:.2f}"
+    return f"{value:.3f}"
+
+
+def spread(values: Iterable[float | None]) -> str:
+    """The median with min and max, "12.3 (11.9\u201312.8)"; the value alone when they agree; a dash without
+    values."""
+    known = sorted(v for v in values if v is not None)
+    if not known:
+        return DASH
+    median = statistics.median(known)
+    if all(isinstance(v, int) for v in known) and float(median).is_integer():
+        median = int(median)
+    middle, low, high = number(median), number(known[0]), number(known[-1])
+    return middle if low == high else f"{middle} ({low}{EN_DASH}{high})"
+
+
+def per_100(figure: Figure) -> float | None:
+    trips, records = figure.get("round_trips"), figure.get("records")
+    return None if trips is None or not records else 100 * trips / records
+
+
+def quota_share(figure: Figure) -> float | None:
+    units, budget = figure.get("quota_units_per_s"), figure.get("quota_budget_units_per_s")
+    return None if units is None or not budget else units / budget
+
+
+def ratio(large: float | None, small: float | None) -> float | None:
+    return None if large is None or not small else large / small
+
+
+Metric = Callable[[Figure], float | None]
+COLUMNS: tuple[tuple[str, Metric], ...] = (
+    ("records", lambda f: f.get("records")),
+    ("records/s", lambda f: f.get("records_per_s")),
+    ("round trips /100 records", per_100),
+    ("quota units/s ÷ budget", quota_share),
+    ("peak RSS MB", lambda f: f.get("peak_rss_mb")),
+    ("statements", lambda f: f.get("statements")),
+)
+RATIOS: tuple[tuple[str, Metric], ...] = (
+    (f"time {TIMES}", lambda f: f.get("seconds")),
+    (f"memory {TIMES}", lambda f: f.get("peak_rss_mb")),
+    (f"round trips {TIMES}", lambda f: f.get("round_trips")),
+)
+
+
+def grouped(figures: Sequence[Figure]) -> dict[tuple[str, str], dict[float, dict[int, Figure]]]:
+    """function, variant → size → run → figure, in the order the figures first name them."""
+    groups: dict[tuple[str, str], dict[float, dict[int, Figure]]] = {}
+    for figure in figures:
+        key = (figure["function"], str(figure.get("variant", "")))
+        groups.setdefault(key, {}).setdefault(figure["size"], {})[figure.get("run", 0)] = figure
+    return groups
+
+
+def scale_ratios(larger: dict[int, Figure], smallest: dict[int, Figure]) -> list[str]:
+    """Per ratio column: the runs' larger ÷ smallest figures (runs paired by number), summarised."""
+    runs = sorted(larger.keys() & smallest.keys())
+    return [spread(ratio(metric(larger[r]), metric(smallest[r])) for r in runs) for _, metric in RATIOS]
+
+
+def size_label(size: float) -> str:
+    return f"{int(size):,}" if float(size).is_integer() else f"{size:g}"
+
+
+def table(figures: Sequence[Figure]) -> list[str]:
+    head = ["function", "variant", "size", *(name for name, _ in COLUMNS), *(name for name, _ in RATIOS)]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * 2 + "---:|" * (len(head) - 2)]
+    for (function, variant), sizes in grouped(figures).items():
+        ordered = sorted(sizes)
+        smallest = ordered[0]
+        for size in ordered:
+            runs = sizes[size]
+            label = size_label(size) if size == smallest else f"{size_label(size)} ({size / smallest:g}{TIMES})"
+            cells = [spread(metric(f) for f in runs.values()) for _, metric in COLUMNS]
+            ratios = scale_ratios(runs, sizes[smallest]) if size != smallest else [DASH] * len(RATIOS)
+            lines.append("| " + " | ".join([function, variant, label, *cells, *ratios]) + " |")
+    return lines
+
+
+# --- the machine --------------------------------------------------------------------------------------------------
+
+def memory_gib(meminfo: str) -> float | None:
+    """MemTotal from /proc/meminfo's text, in GiB."""
+    for line in meminfo.splitlines():
+        if line.startswith("MemTotal:"):
+            return int(line.split()[1]) / 2**20
+    return None
+
+
+def cpu_model(cpuinfo: str) -> str | None:
+    """The first "model name" of /proc/cpuinfo's text."""
+    for line in cpuinfo.splitlines():
+        name, _, value = line.partition(":")
+        if name.strip() == "model name":
+            return value.strip()
+    return None
+
+
+def read(path: str) -> str:
+    try:
+        return Path(path).read_text()
+    except OSError:
+        return ""
+
+
+def package_versions(names: Sequence[str] = PACKAGES) -> dict[str, str]:
+    versions = {}
+    for name in names:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def git_commit() -> str:
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    return f"{commit} with local changes" if git("status", "--porcelain", "--untracked-files=no") else commit
+
+
+def machine() -> dict[str, str]:
+    """What the figures were measured on, as the report's header states it."""
+    memory = memory_gib(read("/proc/meminfo"))
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return {
+        "cores": f"{os.cpu_count()} ({usable} usable by this process)",
+        "memory": f"{memory:.1f} GiB" if memory is not None else "unknown",
+        "cpu": cpu_model(read("/proc/cpuinfo")) or platform.processor() or "unknown",
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+        "packages": ", ".join(f"{name} {version}" for name, version in package_versions().items()),
+        "commit": git_commit(),
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+
+
+# --- the report ---------------------------------------------------------------------------------------------------
+
+def render(figures: Sequence[Figure], header: dict[str, str], settings: str) -> str:
+    lines = ["# Benchmark report", "", settings, ""]
+    lines += [f"- {name}: {value}" for name, value in header.items()]
+    lines += ["", *table(figures), "", NOTES]
+    return "\n".join(lines)
+
+
+def run_once(bench: Bench, run: int, quick: bool, latency_ms: float, workdir: Path) -> list[Figure]:
+    """One bench in its own process; its figures tagged with the run's number."""
+    path = workdir / f"{bench.function}-{run}.json"
+    started = time.perf_counter()
+    done = subprocess.run(bench.command(quick, latency_ms, path), cwd=ROOT, capture_output=True, text=True,
+                          check=False)
+    print(f"run {run} {bench.function}: exit {done.returncode} in {time.perf_counter() - started:.0f} s",
+          file=sys.stderr, flush=True)
+    if done.returncode != 0 or not path.exists():
+        raise SystemExit(f"{bench.script} failed ({done.returncode}):\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}")
+    return [{**figure, "run": run} for figure in json.loads(path.read_text())]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke run of the harness")
+    parser.add_argument("--runs", type=int, default=3, help="runs of every bench (default 3)")
+    parser.add_argument("--latency-ms", type=float, default=30.0,
+                        help="delay per sandbox answer, for the benches that take it (default 30)")
+    parser.add_argument("--only", help="comma-separated function names (default: all)")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "report.md")
+    args = parser.parse_args(argv)
+    names = args.only.split(",") if args.only else [b.function for b in BENCHES]
+    unknown = set(names) - {b.function for b in BENCHES}
+    if unknown or args.runs < 1:
+        parser.error(f"unknown function(s) {sorted(unknown)}" if unknown else "--runs must be at least 1")
+    benches = [b for b in BENCHES if b.function in names]
+    header = machine()
+    figures: list[Figure] = []
+    with tempfile.TemporaryDirectory() as workdir:
+        for run in range(1, args.runs + 1):
+            for bench in benches:
+                figures += run_once(bench, run, args.quick, args.latency_ms, Path(workdir))
+    settings = (f"{args.runs} run(s) of each bench, {'quick (tiny) sizes' if args.quick else 'default sizes'}, "
+                f"{args.latency_ms:g} ms injected latency per sandbox answer "
+                f"({', '.join(b.function for b in benches if b.latency) or 'no bench here takes it'}).")
+    text = render(figures, header, settings)
+    args.out.write_text(text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
