@@ -63,6 +63,8 @@ BENCHES = (
           latency=False),
     Bench("account-scoring", "bench_account_scoring.py", ("--accounts", "200", "--activity", "5000", "--embedded",
                                                           "200"), latency=False),
+    Bench("warehouse-writes", "bench_warehouse_writes.py", ("--rows", "100", "1000"), latency=False),
+    Bench("pipeline-incremental", "bench_incremental_requests.py", (), latency=False),
 )
 
 NOTES = """\
@@ -75,13 +77,20 @@ NOTES = """\
   bench's process, so its peak RSS includes the sandbox world. entity-resolution: seconds as the run ledger timed
   the run. generate-embeddings `batch`: the local embedder alone; `e2e`: seconds less the model load; `search`:
   one search's median, records = rows it scans. account-scoring: records = activity rows scored over.
+- ours/baseline: a row's figure ÷ its naive baseline's (the variant that names it in `baseline_of`), at the
+  same size, run by run. warehouse-writes `per-row`: one `Warehouse.merge` call (one MERGE) per row.
+- pipeline-incremental: the source requests of a no-change incremental run of the four syncs after a first run
+  of the whole pipeline, per Gmail mailbox (batch parts one by one), Salesforce object (and its token), Dialpad
+  endpoint and usage source; the goal is fewer than 20 per scope. A Salesforce object asks getDeleted only once a
+  new minute has begun since its last check, so it takes 2 or 3 requests as the clock falls.
 """
 
 
 # --- figures -----------------------------------------------------------------------------------------------------
 
 def number(value: float) -> str:
-    """Three significant figures or so: 12,345 / 123 / 12.3 / 1.23 / 0.123; a count (an int) whole: 8, 1,234."""
+    """Three significant figures or so: 12,345 / 123 / 12.3 / 1.23 / 0.123 / 0.000123; a count (an int) whole:
+    8, 1,234."""
     if isinstance(value, int):
         return f"{value:,}"
     size = abs(value)
@@ -91,6 +100,8 @@ def number(value: float) -> str:
         return f"{value:.1f}"
     if size >= 1:
         return f"{value:.2f}"
+    if 0 < size < 0.01:
+        return f"{value:.3g}"
     return f"{value:.3f}"
 
 
@@ -137,6 +148,20 @@ RATIOS: tuple[tuple[str, Metric], ...] = (
 )
 
 
+BASELINE_RATIOS: tuple[tuple[str, Metric], ...] = (
+    ("records/s", lambda f: f.get("records_per_s")),
+    ("time", lambda f: f.get("seconds")),
+    ("statements", lambda f: f.get("statements")),
+    ("round trips", lambda f: f.get("round_trips")),
+    ("peak RSS", lambda f: f.get("peak_rss_mb")),
+)
+
+
+def is_request_count(figure: Figure) -> bool:
+    """A figure of requests against a goal (pipeline-incremental): its own table, not the main one."""
+    return "goal" in figure
+
+
 def grouped(figures: Sequence[Figure]) -> dict[tuple[str, str], dict[float, dict[int, Figure]]]:
     """function, variant → size → run → figure, in the order the figures first name them."""
     groups: dict[tuple[str, str], dict[float, dict[int, Figure]]] = {}
@@ -159,7 +184,7 @@ def size_label(size: float) -> str:
 def table(figures: Sequence[Figure]) -> list[str]:
     head = ["function", "variant", "size", *(name for name, _ in COLUMNS), *(name for name, _ in RATIOS)]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * 2 + "---:|" * (len(head) - 2)]
-    for (function, variant), sizes in grouped(figures).items():
+    for (function, variant), sizes in grouped([f for f in figures if not is_request_count(f)]).items():
         ordered = sorted(sizes)
         smallest = ordered[0]
         for size in ordered:
@@ -169,6 +194,42 @@ def table(figures: Sequence[Figure]) -> list[str]:
             ratios = scale_ratios(runs, sizes[smallest]) if size != smallest else [DASH] * len(RATIOS)
             lines.append("| " + " | ".join([function, variant, label, *cells, *ratios]) + " |")
     return lines
+
+
+def baseline_table(figures: Sequence[Figure]) -> list[str]:
+    """Per baseline row: ours ÷ the baseline's figure at the same size, runs paired by number; [] without one."""
+    groups = grouped(figures)
+    head = ["function", "ours", "baseline", "size", *(f"{name} ours/baseline" for name, _ in BASELINE_RATIOS)]
+    lines = []
+    for (function, variant), sizes in groups.items():
+        for size in sorted(sizes):
+            baseline = sizes[size]
+            ours_variant = next((str(f["baseline_of"]) for f in baseline.values() if f.get("baseline_of")), "")
+            ours = groups.get((function, ours_variant), {}).get(size) if ours_variant else None
+            if ours is None:
+                continue
+            runs = sorted(ours.keys() & baseline.keys())
+            cells = [spread(ratio(metric(ours[r]), metric(baseline[r])) for r in runs) for _, metric in BASELINE_RATIOS]
+            lines.append("| " + " | ".join([function, ours_variant, variant, size_label(size), *cells]) + " |")
+    if not lines:
+        return []
+    return ["| " + " | ".join(head) + " |", "|" + "---|" * 3 + "---:|" * (len(head) - 3), *lines]
+
+
+def requests_table(figures: Sequence[Figure]) -> list[str]:
+    """Request counts against their goal, per scope (the median of the runs); [] without any."""
+    lines = []
+    for (function, variant), sizes in grouped([f for f in figures if is_request_count(f)]).items():
+        for size in sorted(sizes):
+            runs = list(sizes[size].values())
+            goal = runs[0].get("goal")
+            trips = [f.get("round_trips") for f in runs]
+            met = DASH if goal is None else "yes" if all(t is not None and t < goal for t in trips) else "no"
+            goal_text = DASH if goal is None else f"< {goal}"
+            lines.append("| " + " | ".join([function, variant, size_label(size), spread(trips), goal_text, met]) + " |")
+    if not lines:
+        return []
+    return ["| function | scope | size | requests | goal | met |", "|---|---|---:|---:|---:|---|", *lines]
 
 
 # --- the machine --------------------------------------------------------------------------------------------------
@@ -236,7 +297,14 @@ def machine() -> dict[str, str]:
 def render(figures: Sequence[Figure], header: dict[str, str], settings: str) -> str:
     lines = ["# Benchmark report", "", settings, ""]
     lines += [f"- {name}: {value}" for name, value in header.items()]
-    lines += ["", *table(figures), "", NOTES]
+    lines += ["", *table(figures), ""]
+    baselines = baseline_table(figures)
+    if baselines:
+        lines += ["Ours against the naive baselines, measured in the same run:", "", *baselines, ""]
+    requests = requests_table(figures)
+    if requests:
+        lines += ["Source requests of a no-change incremental run of the whole pipeline:", "", *requests, ""]
+    lines.append(NOTES)
     return "\n".join(lines)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import platform
 import subprocess
@@ -9,7 +10,9 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
+from bench import bench_incremental_requests as incremental
 from bench import report
+from sandbox.recording import RecordedRequest
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -119,8 +122,14 @@ def test_given_quick_and_latency_when_commands_built_then_only_latency_benches_t
         "--latency-ms", "30", "--json", str(out)]
     assert benches["entity-resolution"].command(False, 30, out) == [
         sys.executable, str(ROOT / "bench" / "bench_entity_resolution.py"), "--json", str(out)]
+    assert benches["warehouse-writes"].command(True, 30, out) == [
+        sys.executable, str(ROOT / "bench" / "bench_warehouse_writes.py"), "--rows", "100", "1000", "--json",
+        str(out)]
+    assert benches["pipeline-incremental"].command(True, 30, out) == [
+        sys.executable, str(ROOT / "bench" / "bench_incremental_requests.py"), "--json", str(out)]
     assert sorted(benches) == sorted(["salesforce-sync", "dialpad-sync", "gmail-sync", "usage-collect",
-                                      "entity-resolution", "generate-embeddings", "account-scoring"])
+                                      "entity-resolution", "generate-embeddings", "account-scoring",
+                                      "warehouse-writes", "pipeline-incremental"])
 
 
 def test_given_quick_run_of_salesforce_sync_when_reported_then_report_md_has_its_rows(tmp_path: Path) -> None:
@@ -136,3 +145,106 @@ def test_given_quick_run_of_salesforce_sync_when_reported_then_report_md_has_its
     assert rows[0] in done.stdout
     assert "- commit: " in out.read_text()
 
+
+
+# Two runs of bench_warehouse_writes.py --rows 100 (per-row is the baseline of merge) and of the incremental bench.
+BASELINE_CANNED = [
+    {"function": "warehouse-writes", "variant": "per-row", "size": 100, "records": 100, "seconds": 2.0,
+     "records_per_s": 50.0, "statements": 100, "peak_rss_mb": 300.0, "baseline_of": "merge", "run": 1},
+    {"function": "warehouse-writes", "variant": "merge", "size": 100, "records": 100, "seconds": 0.1,
+     "records_per_s": 1000.0, "statements": 1, "peak_rss_mb": 270.0, "run": 1},
+    {"function": "warehouse-writes", "variant": "per-row", "size": 100, "records": 100, "seconds": 2.5,
+     "records_per_s": 40.0, "statements": 100, "peak_rss_mb": 300.0, "baseline_of": "merge", "run": 2},
+    {"function": "warehouse-writes", "variant": "merge", "size": 100, "records": 100, "seconds": 0.125,
+     "records_per_s": 800.0, "statements": 1, "peak_rss_mb": 240.0, "run": 2},
+    {"function": "warehouse-writes", "variant": "merge", "size": 1000, "records": 1000, "seconds": 0.2,
+     "records_per_s": 5000.0, "statements": 1, "peak_rss_mb": 280.0, "run": 1},
+]
+REQUESTS_CANNED = [
+    {"function": "pipeline-incremental", "variant": "gmail ann@example.test", "size": 1, "records": None,
+     "round_trips": 3, "goal": 20, "run": 1},
+    {"function": "pipeline-incremental", "variant": "gmail ann@example.test", "size": 1, "records": None,
+     "round_trips": 21, "goal": 20, "run": 2},
+    {"function": "pipeline-incremental", "variant": "salesforce Contact", "size": 1, "records": None,
+     "round_trips": 3, "goal": 20, "run": 1},
+    {"function": "pipeline-incremental", "variant": "all sources (HTTP round trips)", "size": 1, "records": None,
+     "round_trips": 46, "goal": None, "run": 1},
+]
+
+
+def test_given_tiny_ratios_when_formatted_then_three_significant_figures() -> None:
+    assert report.number(0.0001) == "0.0001"
+    assert report.number(0.000123456) == "0.000123"
+    assert report.number(0.005) == "0.005"
+    assert report.number(0.0) == "0.000"
+
+
+def test_given_a_baseline_when_rendered_then_ours_over_baseline_run_by_run_at_its_size() -> None:
+    lines = report.baseline_table(BASELINE_CANNED)
+
+    assert lines == [
+        "| function | ours | baseline | size | records/s ours/baseline | time ours/baseline "
+        "| statements ours/baseline | round trips ours/baseline | peak RSS ours/baseline |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|",
+        "| warehouse-writes | merge | per-row | 100 | 20.0 | 0.050 | 0.010 | — | 0.850 (0.800\u20130.900) |",
+    ]
+    assert report.baseline_table(CANNED) == []
+
+
+def test_given_request_counts_when_rendered_then_their_own_table_against_the_goal() -> None:
+    text = report.render([*CANNED, *REQUESTS_CANNED], {}, "1 run.")
+    lines = text.splitlines()
+
+    start = lines.index("| function | scope | size | requests | goal | met |")
+    assert lines[start - 2] == "Source requests of a no-change incremental run of the whole pipeline:"
+    assert lines[start + 2:start + 6] == [
+        "| pipeline-incremental | gmail ann@example.test | 1 | 12 (3\u201321) | < 20 | no |",
+        "| pipeline-incremental | salesforce Contact | 1 | 3 | < 20 | yes |",
+        "| pipeline-incremental | all sources (HTTP round trips) | 1 | 46 | — | — |",
+        "",
+    ]
+    assert not any(line.startswith("| pipeline-incremental") for line in lines[:start])
+    assert "Ours against the naive baselines" not in text
+
+
+def recorded(method: str, path: str, query: dict[str, list[str]] | None = None, body: bytes = b"",
+             headers: dict[str, str] | None = None) -> RecordedRequest:
+    return RecordedRequest(method, path, query or {}, headers or {}, body, dt.datetime(2026, 5, 4, tzinfo=dt.UTC), 200)
+
+
+def test_given_logged_source_requests_when_scoped_then_each_mailbox_object_endpoint_and_source_counted() -> None:
+    part = ("--b\r\nContent-Type: application/http\r\nContent-ID: <{n}>\r\n\r\n"
+            "GET /gmail/v1/users/{user}/messages/m{n}?format=raw HTTP/1.1\r\n\r\n")
+    batch = "".join(part.format(n=n, user="bo@example.test" if n == 2 else "ann@example.test") for n in range(3))
+    soql = "SELECT Id FROM Contact WHERE SystemModstamp > 2026-05-01T00:00:00Z"
+    log = [
+        recorded("POST", "/services/oauth2/token"),
+        recorded("GET", "/services/data/v59.0/sobjects/Contact/describe"),
+        recorded("GET", "/services/data/v59.0/queryAll/", {"q": [soql]}),
+        recorded("GET", "/services/data/v59.0/queryAll/01gSB0000000001AAQ-2000"),
+        recorded("GET", "/services/data/v59.0/sobjects/Lead/deleted/"),
+        recorded("POST", "/services/data/v59.0/jobs/query", body=b'{"operation": "queryAll", "query": "SELECT Id '
+                 b'FROM Task"}'),
+        recorded("GET", "/services/data/v59.0/jobs/query/750SB0000000001"),
+        recorded("GET", "/gmail/v1/users/ann@example.test/history"),
+        recorded("POST", "/batch/gmail/v1", body=(batch + "--b--\r\n").encode(),
+                 headers={"Content-Type": "multipart/mixed; boundary=b"}),
+        recorded("GET", "/api/v2/call"), recorded("GET", "/api/v2/call/123"),
+        recorded("GET", "/api/v2/transcripts/123"),
+        recorded("GET", "/v1/organizations/usage_report/messages"), recorded("POST", "/teams/spend"),
+        recorded("GET", "/v4/spreadsheets/sheet-id/values/Mapping!A:E"),
+    ]
+
+    counted = incremental.count(log, [("gmail", "cy@example.test")])
+
+    assert counted == {
+        ("gmail", "cy@example.test"): 0, ("salesforce", "token"): 1, ("salesforce", "Contact"): 3,
+        ("salesforce", "Lead"): 1, ("salesforce", "Task"): 2, ("gmail", "ann@example.test"): 3,
+        ("gmail", "bo@example.test"): 1, ("dialpad", "call"): 1, ("dialpad", "call/{id}"): 1,
+        ("dialpad", "transcripts/{id}"): 1, ("usage", "anthropic"): 1, ("usage", "cursor"): 1, ("usage", "sheets"): 1,
+    }
+    figures = incremental.figures(counted, len(log), 1)
+    assert figures[-1] == {"function": "pipeline-incremental", "variant": "all sources (HTTP round trips)",
+                           "size": 1, "records": None, "round_trips": 15, "goal": None}
+    assert figures[1] == {"function": "pipeline-incremental", "variant": "salesforce token", "size": 1,
+                          "records": None, "round_trips": 1, "goal": 20}
