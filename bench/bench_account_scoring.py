@@ -1,7 +1,7 @@
 """Benchmark: account-scoring on DuckDB over 100k accounts and 10M activity rows (the issue's sizes).
 
     .venv/bin/python bench/bench_account_scoring.py [--accounts 100000] [--activity 10000000]
-        [--embedded 100000] [--scales 0.1,1] [--json PATH]
+        [--embedded 100000] [--scales 0.1,1] [--loop-cap 1000] [--json PATH]
 
 The warehouse is generated with set-based DuckDB SQL, as the syncs and entity resolution leave it (no sandbox):
 ~200 reps in `sf_users`, accounts owned by them, 3 contacts per account with titles, 1.5 opportunities per account
@@ -17,6 +17,13 @@ the first run of the score date, an unchanged rerun of the same day (no document
 next day. Printed per run: seconds per step (signals, features, scores, the two count queries) timed around the
 warehouse's query, the entry point's total, warehouse statements (ledger included), rows written, peak RSS; then
 the ratios of the largest scale to the smallest. Build seconds are printed apart: they are not product time.
+Then the naive baseline on the same warehouse, `per-account loop` (bench/scoring_naive.py: one query per account
+for its activity rows, a counts-and-recency version of the documented formula in Python, one MERGE of the
+scores): it scores at most `--loop-cap` accounts, a stride over all of them, and past that its seconds and
+statements are extrapolated to every live account at the measured cost per account (variant
+`per-account loop (extrapolated)`; peak RSS is the measured one). It is the baseline of the `first` run.
+The generated warehouse has no hidden buying intent, so priority quality (Spearman, precision@20 against the
+activity-count baseline) is not measured here: bench/bench_quality.py measures it on the sandbox world.
 `--json` also writes the figures for bench/report.py (records: the activity rows scored over).
 """
 
@@ -46,6 +53,7 @@ MODEL = "all-MiniLM-L6-v2-int8"
 SCORE_DATE = dt.date(2026, 5, 4)
 ANCHOR = f"timestamp '{SCORE_DATE.isoformat()} 00:00:00'"
 WINDOW_MINUTES = 180 * 24 * 60
+LOOP_OF = "first"
 STEPS = {"jobs/score_signals.sql": "signals", "jobs/score_features.sql": "features",
          "jobs/score_accounts.sql": "scores", "jobs/score_count.sql": "counts"}
 COLUMNS = ("signals", "features", "scores", "counts", "total")
@@ -316,6 +324,41 @@ def child(body: dict[str, Any]) -> None:
                       "peak_rss_kib": peak_rss_kib()}, default=str))
 
 
+def loop_child(path: str, cap: int) -> None:
+    """Runs inside the child process: the per-account loop over at most `cap` accounts; prints a JSON line."""
+    from bench.scoring_naive import score
+    from shared.warehouse import connect
+
+    warehouse = connect(f"duckdb:///{path}")
+    run = score(warehouse, SCORE_DATE, cap, "bench-naive-loop")
+    warehouse.close()
+    print(json.dumps({"loop": run.__dict__, "peak_rss_kib": peak_rss_kib()}))
+
+
+def run_loop(path: Path, cap: int) -> dict[str, Any]:
+    result = subprocess.run([sys.executable, __file__, "--loop-child", str(path), str(cap)], capture_output=True,
+                            text=True, cwd=ROOT, timeout=3600, check=False)
+    lines = [line for line in result.stdout.splitlines() if line.startswith('{"loop"')]
+    if result.returncode != 0 or not lines:
+        raise SystemExit(f"the per-account loop failed ({result.returncode}): {result.stderr[-2000:]}")
+    return dict(json.loads(lines[-1]))
+
+
+def loop_figure(sizes: Sizes, report: dict[str, Any]) -> dict[str, Any]:
+    """The loop's figures at `sizes`, extrapolated to every live account when it scored a sample."""
+    from bench.scoring_naive import NaiveRun, extrapolated
+
+    run = NaiveRun(**report["loop"])
+    seconds, statements = extrapolated(run)
+    sampled = run.accounts < run.live
+    return {"function": "account-scoring", "variant": f"per-account loop{' (extrapolated)' if sampled else ''}",
+            "baseline_of": LOOP_OF, "size": sizes.accounts, "records": sizes.activity, "seconds": seconds,
+            "records_per_s": sizes.activity / seconds, "round_trips": None,
+            "peak_rss_mb": report["peak_rss_kib"] / 1024, "statements": statements,
+            "measured_accounts": run.accounts, "measured_seconds": run.seconds, "live_accounts": run.live,
+            "measured_activity_rows": run.activity_rows}
+
+
 def run_child(path: Path, body: dict[str, Any]) -> dict[str, Any]:
     env = {**os.environ, "WAREHOUSE": f"duckdb:///{path}", "AUTO_SCHEMA": "false", "LOG_LEVEL": "WARNING",
            "FUNCTION_TIMEOUT_SECONDS": "3600"}
@@ -335,8 +378,9 @@ def load() -> str:
     return f"load {one:.2f} {five:.2f} {fifteen:.2f}"
 
 
-def measure(sizes: Sizes) -> dict[str, dict[str, Any]]:
-    """Build one warehouse, run the three runs; prints a line per run and returns the reports by run."""
+def measure(sizes: Sizes, loop_cap: int) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    """Build one warehouse, run the three runs and the loop; prints a line per run, returns the reports by run
+    and the loop's figure."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "wh.duckdb"
         seconds, rows = build_warehouse(path, sizes)
@@ -358,7 +402,11 @@ def measure(sizes: Sizes) -> dict[str, dict[str, Any]]:
                   f" {int(counts.get('account_recommendations', 0)):>9,} {r['peak_rss_kib'] / 1024:>8,.0f} MiB"
                   f"  {load()}", flush=True)
             reports[label] = r
-        return reports
+        loop = loop_figure(sizes, run_loop(path, loop_cap))
+        print(f"{loop['variant']}: {loop['measured_accounts']:,} of {loop['live_accounts']:,} accounts "
+              f"({loop['measured_activity_rows']:,} rows read) in {loop['measured_seconds']:.1f} s; "
+              f"{loop['seconds']:,.1f} s and {loop['statements']:,} statements for all", flush=True)
+        return reports, loop
 
 
 def ratios(small: dict[str, dict[str, Any]], large: dict[str, dict[str, Any]], factor: float) -> None:
@@ -377,11 +425,17 @@ def main() -> None:
                         help="activity rows at scale 1: emails, calls, meetings and tasks together")
     parser.add_argument("--embedded", type=int, default=100_000, help="emails with a vector (at scale 1)")
     parser.add_argument("--scales", default="0.1,1", help="comma-separated fractions of the sizes to run, in order")
+    parser.add_argument("--loop-cap", type=int, default=1000,
+                        help="accounts the per-account loop scores at most (extrapolated past it)")
     parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON (for bench/report.py)")
     parser.add_argument("--child", metavar="BODY", help=argparse.SUPPRESS)
+    parser.add_argument("--loop-child", nargs=2, metavar=("PATH", "CAP"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child is not None:
         child(json.loads(args.child))
+        return
+    if args.loop_child is not None:
+        loop_child(args.loop_child[0], int(args.loop_child[1]))
         return
     scales = [float(x) for x in args.scales.split(",")]
     print(f"account-scoring on DuckDB, score date {SCORE_DATE}, {os.cpu_count()} CPUs, {load()}")
@@ -392,8 +446,10 @@ def main() -> None:
     for scale in scales:
         sizes = Sizes(max(10, round(args.accounts * scale)), max(100, round(args.activity * scale)),
                       round(args.embedded * scale))
-        results.append((scale, measure(sizes)))
-        figures.extend(figure(sizes, label, r) for label, r in results[-1][1].items())
+        reports, loop = measure(sizes, args.loop_cap)
+        results.append((scale, reports))
+        figures.extend(figure(sizes, label, r) for label, r in reports.items())
+        figures.append(loop)
     if len(results) > 1:
         (s0, small), (s1, large) = results[0], results[-1]
         ratios(small, large, s1 / s0)

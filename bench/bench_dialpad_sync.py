@@ -1,6 +1,7 @@
 """Benchmark dialpad-sync: a full sync of N and 10xN calls (default 5,000 and 50,000) from the sandbox.
 
-    .venv/bin/python bench/bench_dialpad_sync.py [--scale 20] [--workers 4] [--latency-ms 0] [--json figures.json]
+    .venv/bin/python bench/bench_dialpad_sync.py [--scale 20] [--workers 4] [--baseline small|all|none]
+        [--latency-ms 0] [--json figures.json]
 
 Each size gets its own world and sandbox in this process (which counts the HTTP round trips it serves); the
 sync runs through the function's HTTP entry point in a child process, so the child's peak RSS is the sync's
@@ -8,6 +9,11 @@ own memory, not the world's. The fake's rate limits and the client's pacing are 
 the line "quota-bound" says how long the same sync takes at the default pacing that respects Dialpad's
 limits (list 3/s + transcripts 15/s = the company's 20 requests/s), which is what bounds it in production.
 `--latency-ms` delays every sandbox answer; `--json` also writes the figures for bench/report.py.
+
+The naive baseline `sequential` is the same sync with DIALPAD_TRANSCRIPT_WORKERS=1 (one transcript at a time),
+run on the same world and its figure names the pooled one (`--workers`) it is the baseline of (`baseline_of`).
+By default it runs at N only (`--baseline small`): with latency it takes about `--workers` times as long as ours,
+and at 10xN that is most of the bench's time; `all` runs it at both sizes, `none` skips it.
 """
 
 from __future__ import annotations
@@ -104,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", type=int, default=20, help=f"N = scale x {CALLS_PER_SCALE} calls; also runs 10xN")
     parser.add_argument("--workers", type=int, default=4, help="DIALPAD_TRANSCRIPT_WORKERS")
+    parser.add_argument("--baseline", choices=("small", "all", "none"), default="small",
+                        help="sizes of the sequential baseline (1 transcript worker): N only (default), both, none")
     parser.add_argument("--latency-ms", type=float, default=0.0, help="delay added to every sandbox answer")
     parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON (for bench/report.py)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -118,20 +126,33 @@ def main(argv: list[str] | None = None) -> int:
     small, large = results
     print(f"10x calls: time x{large['seconds'] / small['seconds']:.1f}, "
           f"peak RSS x{large['peak_rss_mb'] / small['peak_rss_mb']:.2f}")
+    baseline_scales = {"small": scales[:1], "all": scales, "none": ()}[args.baseline]
+    baselines = [measure(scale, 1, args.latency_ms) for scale in baseline_scales]
+    if baselines:
+        print("sequential baseline, transcript workers=1")
+    for scale, result in zip(baseline_scales, baselines, strict=True):
+        print(report(result))
+        ours = results[scales.index(scale)]
+        print(f"  ours ({args.workers} workers) / sequential: calls/s x{result['seconds'] / ours['seconds']:.2f}")
     if args.json:
         figures = [figure(result, scale * CALLS_PER_SCALE, args.workers, args.latency_ms)
                    for scale, result in zip(scales, results, strict=True)]
+        figures += [figure(result, scale * CALLS_PER_SCALE, 1, args.latency_ms, baseline_of=f"{args.workers} workers")
+                    for scale, result in zip(baseline_scales, baselines, strict=True)]
         Path(args.json).write_text(json.dumps(figures, indent=1))
     return 0
 
 
-def figure(result: dict[str, Any], size: int, workers: int, latency_ms: float) -> dict[str, Any]:
-    """One run's figures in bench/report.py's shape."""
-    return {"function": "dialpad-sync", "variant": f"{workers} workers", "size": size, "records": result["calls"],
+def figure(result: dict[str, Any], size: int, workers: int, latency_ms: float, baseline_of: str | None = None
+           ) -> dict[str, Any]:
+    """One run's figures in bench/report.py's shape; a baseline's variant is `sequential`."""
+    variant = "sequential" if baseline_of else f"{workers} workers"
+    extra = {"baseline_of": baseline_of} if baseline_of else {}
+    return {"function": "dialpad-sync", "variant": variant, "size": size, "records": result["calls"],
             "seconds": result["seconds"], "records_per_s": result["calls"] / result["seconds"],
             "round_trips": result["list_trips"] + result["transcript_trips"], "peak_rss_mb": result["peak_rss_mb"],
             "statements": result["statements"], "list_trips": result["list_trips"],
-            "transcript_trips": result["transcript_trips"], "latency_ms": latency_ms}
+            "transcript_trips": result["transcript_trips"], "latency_ms": latency_ms, "workers": workers, **extra}
 
 
 if __name__ == "__main__":

@@ -5,6 +5,9 @@ End to end: a temp DuckDB warehouse gets N email rows (text cut from the sandbox
 (`tools.invoke.invoke`, local embedder) twice: the first run embeds every row, the second finds nothing to do.
 The child wraps the warehouse's `query` (the selection statement) and `merge`, the kinds' text preparation and
 the local embedder's constructor and `embed_documents` in timing proxies from outside; the product is unchanged.
+The naive baseline (`e2e per-row`, the baseline of `e2e first`) runs the same first run on a copy of the same
+warehouse with EMBEDDING_MERGE_ROWS=1, the product's smallest setting: every row is embedded alone and written
+by its own MERGE statement.
 
 Search: per size, `gmail_messages` and `dialpad_calls` are filled by set-based DuckDB SQL with random unit
 vectors of dim 384 under the local model's name (not through the model), `gmail_participants` links each message
@@ -20,6 +23,7 @@ import dataclasses
 import datetime as dt
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -40,6 +44,8 @@ DAYS = 360
 SINCE_DAYS = 36
 QUERY = "When can you send the revised pricing and the procurement timeline for the budget review?"
 ENV = {"EMBEDDER": "local", "AUTO_SCHEMA": "false", "LOG_LEVEL": "WARNING", "FUNCTION_TIMEOUT_SECONDS": "3600"}
+MERGE_ROWS = 250
+"""EMBEDDING_MERGE_ROWS of our runs (the product's default); the per-row baseline runs with 1."""
 
 
 def _child(args: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
@@ -99,8 +105,9 @@ class Clock:
         return taken
 
 
-def e2e_child() -> dict[str, Any]:
-    """Two runs through the entry point in this process: per run seconds by stage, MERGEs, peak RSS."""
+def e2e_child(labels: tuple[str, ...] = ("first", "unchanged")) -> dict[str, Any]:
+    """One run per label through the entry point in this process (the first embeds every row, any later one
+    must embed none): per run seconds by stage, MERGEs, peak RSS."""
     pin_cores()
     import emb_job
     from emb_local import LocalEmbedder
@@ -122,8 +129,8 @@ def e2e_child() -> dict[str, Any]:
     for name, kind in emb_job.KINDS.items():
         emb_job.KINDS[name] = dataclasses.replace(kind, text=clock.wrap("text", kind.text))
     statements: list[str] = []
-    runs = []
-    for label in ("first", "unchanged"):
+    runs: list[dict[str, Any]] = []
+    for label in labels:
         before, started = len(statements), time.perf_counter()
         with observe_statements(lambda sql, _: statements.append(sql)):
             status, answer = invoke(by_cloud_name("generate-embeddings"), {"type": "emails"})
@@ -131,42 +138,60 @@ def e2e_child() -> dict[str, Any]:
         if status != 200 or answer.get("status") != "success":
             raise SystemExit(f"generate-embeddings answered {status}: {answer}")
         embedded = answer["counts"]["gmail_messages"]
-        if label == "unchanged" and embedded:
-            raise SystemExit(f"the unchanged second run embedded {embedded} rows instead of 0")
+        if runs and embedded:
+            raise SystemExit(f"the unchanged {label} run embedded {embedded} rows instead of 0")
         merges = sum(1 for sql in statements[before:] if sql.startswith("merge into gmail_messages"))
         runs.append({"run": label, "seconds": seconds, "stages": clock.take(), "merges": merges,
                      "statements": len(statements) - before, "embedded": embedded, "peak_rss_mb": peak_rss_mb()})
     return {"runs": runs}
 
 
-def run_e2e(rows: int, words: int, tmp: Path) -> list[dict[str, Any]]:
-    """Prints the end-to-end table; returns bench/report.py's figures of its runs."""
+def run_e2e(rows: int, words: int, tmp: Path, baseline: bool = True) -> list[dict[str, Any]]:
+    """Prints the end-to-end table; returns bench/report.py's figures of its runs (with `baseline`, also the
+    per-row baseline's first run on a copy of the same warehouse)."""
     path = tmp / "e2e.duckdb"
     built = build_e2e(path, rows, words)
-    result = _child(["e2e"], {**ENV, "WAREHOUSE": f"duckdb:///{path}"})
+    variants: list[tuple[str, int, tuple[str, ...], Path]] = [("e2e", MERGE_ROWS, ("first", "unchanged"), path)]
+    if baseline:
+        shutil.copyfile(path, tmp / "e2e_per_row.duckdb")
+        variants.append(("per-row", 1, ("first",), tmp / "e2e_per_row.duckdb"))
+    results = {name: _child(["e2e", ",".join(labels)],
+                            {**ENV, "WAREHOUSE": f"duckdb:///{db}", "EMBEDDING_MERGE_ROWS": str(merge_rows)})
+               for name, merge_rows, labels, db in variants}
     print(f"\nend to end: generate-embeddings through its HTTP entry point, {{\"type\": \"emails\"}}, local "
-          f"embedder, EMBEDDING_MERGE_ROWS 250, {rows:,} email rows of {words} words (warehouse built in "
-          f"{built:.1f} s, not product time), {CORES} cores, 1-min load average at the end {os.getloadavg()[0]:.1f}")
+          f"embedder, {rows:,} email rows of {words} words (warehouse built in {built:.1f} s, not product time), "
+          f"{CORES} cores, 1-min load average at the end {os.getloadavg()[0]:.1f}; EMBEDDING_MERGE_ROWS "
+          + ", ".join(f"{merge_rows} ({name})" for name, merge_rows, _, _ in variants))
     stages = ("model load", "selection", "text", "embedding", "merge")
-    print(f"{'run':<9} {'embedded':>8} {'total s':>8} " + " ".join(f"{s + ' s':>12}" for s in stages)
+    print(f"{'run':<17} {'embedded':>8} {'total s':>8} " + " ".join(f"{s + ' s':>12}" for s in stages)
           + f" {'other s':>8} {'rows/s':>7} {'MERGEs':>6} {'peak RSS MB':>11}")
-    for r in result["runs"]:
-        split = [r["stages"].get(s, 0.0) for s in stages]
-        work = r["seconds"] - split[0]
-        rate = f"{r['embedded'] / work:>7.1f}" if r["embedded"] else f"{'-':>7}"
-        print(f"{r['run']:<9} {r['embedded']:>8,} {r['seconds']:>8.2f} " + " ".join(f"{s:>12.2f}" for s in split)
-              + f" {r['seconds'] - sum(split):>8.2f} {rate} {r['merges']:>6} {r['peak_rss_mb']:>11.0f}")
+    figures = []
+    for name, merge_rows, _, _ in variants:
+        for r in results[name]["runs"]:
+            split = [r["stages"].get(s, 0.0) for s in stages]
+            work = r["seconds"] - split[0]
+            rate = f"{r['embedded'] / work:>7.1f}" if r["embedded"] else f"{'-':>7}"
+            print(f"{name + ' ' + r['run']:<17} {r['embedded']:>8,} {r['seconds']:>8.2f} "
+                  + " ".join(f"{s:>12.2f}" for s in split)
+                  + f" {r['seconds'] - sum(split):>8.2f} {rate} {r['merges']:>6} {r['peak_rss_mb']:>11.0f}")
+            figures.append(e2e_figure(name, merge_rows, rows, r))
     print("rows/s: rows embedded / (total s - model load s), the MERGEs included; other: app start and imports "
           "(first run), request handling, ledger")
-    figures = []
-    for r in result["runs"]:
-        work = r["seconds"] - r["stages"].get("model load", 0.0)
-        figures.append({"function": "generate-embeddings", "variant": f"e2e {r['run']}", "size": rows,
-                        "records": r["embedded"], "seconds": work,
-                        "records_per_s": r["embedded"] / work if r["embedded"] else None,
-                        "round_trips": None, "peak_rss_mb": r["peak_rss_mb"], "statements": r["statements"],
-                        "merges": r["merges"], "total_seconds": r["seconds"]})
     return figures
+
+
+def e2e_figure(name: str, merge_rows: int, rows: int, run: dict[str, Any]) -> dict[str, Any]:
+    """One run's figures in bench/report.py's shape; the per-row run names ours (`e2e first`) its baseline_of."""
+    work = run["seconds"] - run["stages"].get("model load", 0.0)
+    figure = {"function": "generate-embeddings", "variant": f"e2e {run['run']}" if name == "e2e" else f"e2e {name}",
+              "size": rows, "records": run["embedded"], "seconds": work,
+              "records_per_s": run["embedded"] / work if run["embedded"] else None, "round_trips": None,
+              "peak_rss_mb": run["peak_rss_mb"], "statements": run["statements"], "merges": run["merges"],
+              "merge_rows": merge_rows, "merge_seconds": run["stages"].get("merge", 0.0),
+              "embedding_seconds": run["stages"].get("embedding", 0.0), "total_seconds": run["seconds"]}
+    if name != "e2e":
+        figure["baseline_of"] = "e2e first"
+    return figure
 
 
 # --- search -----------------------------------------------------------------------------------------------------
@@ -318,7 +343,7 @@ def run_search(sizes: list[int], searches: int, tmp: Path) -> list[dict[str, Any
 
 
 def main(argv: list[str]) -> int:
-    children = {"e2e": e2e_child, "query": query_child,
+    children = {"e2e": lambda: e2e_child(tuple(argv[1].split(","))), "query": query_child,
                 "search": lambda: search_child(argv[1], argv[2], int(argv[3]))}
     print(json.dumps(children[argv[0]]()))
     return 0

@@ -4,16 +4,20 @@
   peak RSS at batch sizes 16, 64 and 256 over synthetic ~100-word texts cut from the sandbox world's emails;
 - e2e: rows/s of the job through its HTTP entry point on a DuckDB warehouse of `--e2e-rows` emails, MERGE
   included, seconds split into model load / selection / text / embedding / MERGE, MERGE statements, peak RSS,
-  then an unchanged second run (embeds 0);
+  then an unchanged second run (embeds 0); and the naive baseline `e2e per-row` (EMBEDDING_MERGE_ROWS=1: each
+  row embedded alone and written by its own MERGE) on a copy of the same warehouse (`--no-per-row-baseline`
+  skips it);
 - search: `emb_search.search` latency at `--search-rows` embedded rows per kind on DuckDB (random unit vectors),
   without filters, with `account_id` and with `since`, and the largest/smallest size ratio.
 
     .venv/bin/python bench/bench_embeddings.py [--parts batch,e2e,search] [--texts 1000] [--words 100]
-        [--batch-sizes 16,64,256] [--e2e-rows 1000] [--search-rows 10000,100000] [--searches 5] [--json PATH]
+        [--batch-sizes 16,64,256] [--e2e-rows 1000] [--no-per-row-baseline] [--search-rows 10000,100000]
+        [--searches 5] [--json PATH]
 
 Each batch size, the end-to-end runs and each search size run in their own process, so each peak RSS (the
 process's VmHWM) is that measurement's alone. The e2e and search parts live in bench_embedding_pipeline.py.
-`--json` also writes every part's figures for bench/report.py.
+`--json` also writes every part's figures for bench/report.py (variants `batch 16`, `batch 64`, `batch 256`,
+`e2e first`, `e2e unchanged`, `e2e per-row` with `baseline_of` `e2e first`, `search <kind>/<filter>`).
 """
 
 from __future__ import annotations
@@ -110,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--words", type=int, default=100, help="words per text (batch and e2e)")
     parser.add_argument("--batch-sizes", default="16,64,256", help="comma-separated batch sizes")
     parser.add_argument("--e2e-rows", type=int, default=1000, help="email rows embedded end to end")
+    parser.add_argument("--per-row-baseline", action=argparse.BooleanOptionalAction, default=True,
+                        help="also run the e2e baseline with EMBEDDING_MERGE_ROWS=1 (default: yes)")
     parser.add_argument("--search-rows", default="10000,100000", help="comma-separated embedded rows per kind")
     parser.add_argument("--searches", type=int, default=5, help="timed searches per case (after a first one)")
     parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON (for bench/report.py)")
@@ -128,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
 
         with tempfile.TemporaryDirectory() as tmp:
             if "e2e" in parts:
-                figures += pipeline.run_e2e(args.e2e_rows, args.words, Path(tmp))
+                figures += pipeline.run_e2e(args.e2e_rows, args.words, Path(tmp), args.per_row_baseline)
             if "search" in parts:
                 figures += pipeline.run_search([int(n) for n in args.search_rows.split(",")], args.searches,
                                                Path(tmp))

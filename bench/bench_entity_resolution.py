@@ -1,6 +1,7 @@
 """Benchmark: entity-resolution on DuckDB over 1M participants x 200k contacts x 50k accounts (the issue's sizes).
 
-    .venv/bin/python bench/bench_entity_resolution.py [--scale 1.0] [--calls-per-participant 0.1] [--json PATH]
+    .venv/bin/python bench/bench_entity_resolution.py [--scale 1.0] [--calls-per-participant 0.1]
+        [--per-row-cap 2000] [--json PATH]
 
 The warehouse tables are generated directly with set-based DuckDB SQL (no sandbox APIs): accounts with
 `www.` websites, contacts (1 % deleted, some sharing a switchboard number), leads (some converted), reps in
@@ -10,8 +11,17 @@ through the function's HTTP entry point in a child process (its peak RSS is the 
 `--scale` and a tenth of it, so the statement count per run can be seen not to depend on rows. Printed per run:
 participants + calls, seconds through the entry point (`call s`) and as the run ledger timed the run itself
 (`run s`), rows/s (on `run s`), warehouse statements, rows the run reported writing, peak RSS.
-Runs, in order: the first (everything new), `full=true` (rewrites every row), an unchanged re-run, and a run
-after 1 % of the contacts' emails changed. `--json` also writes the figures for bench/report.py.
+Runs, in order: the first (everything new), `full=true` (rewrites every row), an unchanged re-run, a run
+after 1 % of the contacts' emails changed, and `emails full` (scope `emails`, `full=true`: every participant row
+matched and rewritten, calls left alone). Then the naive baseline on the same warehouse, `per-row`
+(bench/er_naive.py): one lookup query per participant row in Python, contact by exact email, else lead, else
+account by domain, and one MERGE of its matches; it walks at most `--per-row-cap` rows and, past that, its
+seconds and statements are extrapolated to every participant row at the measured cost per row (variant
+`per-row (extrapolated)`; records/s and peak RSS are the measured ones). It is the baseline of `emails full`.
+Printed for it: rows walked, seconds measured and extrapolated, its rows by method and the share of them where
+its ids equal ours. The generated warehouse has no ground truth, so neither matcher's precision or recall is
+measured here (tests/integration/er_quality.py does that for ours on the sandbox world).
+`--json` also writes the figures for bench/report.py.
 """
 
 from __future__ import annotations
@@ -34,6 +44,7 @@ sys.path.insert(0, str(ROOT))
 COMPANY_DOMAIN = "us.test"
 REPS = 50
 NOW = "timestamp '2026-05-04 12:00:00'"
+PER_ROW_OF = "emails full"
 
 
 @dataclass(frozen=True)
@@ -203,6 +214,43 @@ def child(body: dict[str, Any]) -> None:
                       "statements": len(statements), "peak_rss_kib": peak_rss_kib()}, default=str))
 
 
+def naive_child(path: str, cap: int) -> None:
+    """Runs inside the child process: the per-row matcher over the first `cap` rows; prints a JSON line."""
+    import datetime as dt
+
+    from bench.er_naive import resolve
+    from shared.warehouse import connect
+
+    warehouse = connect(f"duckdb:///{path}")
+    run = resolve(warehouse, cap, dt.datetime(2026, 5, 4, 13, tzinfo=dt.UTC))
+    warehouse.close()
+    print(json.dumps({"naive": run.__dict__, "peak_rss_kib": peak_rss_kib()}))
+
+
+def run_naive(path: Path, cap: int) -> dict[str, Any]:
+    result = subprocess.run([sys.executable, __file__, "--naive-child", str(path), str(cap)], capture_output=True,
+                            text=True, cwd=ROOT, timeout=3600, check=False)
+    lines = [line for line in result.stdout.splitlines() if line.startswith('{"naive"')]
+    if result.returncode != 0 or not lines:
+        raise SystemExit(f"the per-row child failed ({result.returncode}): {result.stderr[-2000:]}")
+    return dict(json.loads(lines[-1]))
+
+
+def per_row_figure(sizes: Sizes, report: dict[str, Any]) -> dict[str, Any]:
+    """The naive matcher's figures at `sizes`, extrapolated to every participant row when it walked fewer."""
+    from bench.er_naive import NaiveRun, extrapolated
+
+    run = NaiveRun(**report["naive"])
+    seconds, statements = extrapolated(run, sizes.participants)
+    capped = run.rows < sizes.participants
+    return {"function": "entity-resolution", "variant": "per-row (extrapolated)" if capped else "per-row",
+            "baseline_of": PER_ROW_OF, "size": sizes.participants, "records": sizes.participants,
+            "seconds": seconds, "records_per_s": run.rows / run.seconds, "round_trips": None,
+            "peak_rss_mb": report["peak_rss_kib"] / 1024, "statements": statements, "measured_rows": run.rows,
+            "measured_seconds": run.seconds, "by_method": run.by_method,
+            "agreement": run.agree / run.rows if run.rows else None}
+
+
 def run_child(path: Path, body: dict[str, Any]) -> dict[str, Any]:
     env = {**os.environ, "WAREHOUSE": f"duckdb:///{path}", "AUTO_SCHEMA": "false", "LOG_LEVEL": "WARNING",
            "COMPANY_DOMAINS": COMPANY_DOMAIN, "FUNCTION_TIMEOUT_SECONDS": "3600"}
@@ -222,30 +270,37 @@ def written(answer: dict[str, Any]) -> int:
     return sum(int(n) for n in (answer.get("counts") or {}).values())
 
 
-def measure(sizes: Sizes) -> list[dict[str, Any]]:
-    """Build one warehouse, run the four runs; prints a line per run and returns their figures."""
+def measure(sizes: Sizes, per_row_cap: int) -> list[dict[str, Any]]:
+    """Build one warehouse, run the five runs and the per-row matcher; prints a line per run, returns figures."""
     figures: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "wh.duckdb"
         seconds = build_warehouse(path, sizes)
-        rows = sizes.participants + sizes.calls
         print(f"-- {sizes.participants:,} participants, {sizes.calls:,} calls, {sizes.contacts:,} contacts, "
               f"{sizes.leads:,} leads, {sizes.accounts:,} accounts (generated in {seconds:.1f} s)", flush=True)
         runs: list[tuple[str, dict[str, Any]]] = [
             ("first", {"scope": "all"}), ("full", {"scope": "all", "full": True}),
             ("unchanged", {"scope": "all"}), ("1% changed", {"scope": "all"}),
+            (PER_ROW_OF, {"scope": "emails", "full": True}),
         ]
         for label, body in runs:
             if label == "1% changed":
                 print(f"   (changed the email of {change_one_percent(path):,} contacts)", flush=True)
             r = run_child(path, body)
             job = ledger_seconds(path, r["answer"]["run_id"])
+            rows = sizes.participants + (sizes.calls if body["scope"] == "all" else 0)
             print(f"{label:<11} {rows:>10,} {r['seconds']:>8.1f} {job:>8.1f} {rows / job:>10,.0f} "
                   f"{r['statements']:>11} {written(r['answer']):>10,} {r['peak_rss_kib'] / 1024:>7.0f} MiB", flush=True)
             figures.append({"function": "entity-resolution", "variant": label, "size": sizes.participants,
                             "records": rows, "seconds": job, "records_per_s": rows / job, "round_trips": None,
                             "peak_rss_mb": r["peak_rss_kib"] / 1024, "statements": r["statements"],
                             "call_seconds": r["seconds"], "written": written(r["answer"])})
+        naive = per_row_figure(sizes, run_naive(path, per_row_cap))
+        methods = ", ".join(f"{m} {n:,}" for m, n in sorted(naive["by_method"].items()))
+        print(f"{naive['variant']:<11} {sizes.participants:>10,} {naive['measured_rows']:>8,} rows walked in "
+              f"{naive['measured_seconds']:.1f} s ({naive['seconds']:,.1f} s for all, {naive['statements']:,} "
+              f"statements); {methods}; ids equal to ours on {naive['agreement']:.1%}", flush=True)
+        figures.append(naive)
     return figures
 
 
@@ -254,16 +309,22 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0,
                         help="fraction of the issue's sizes (1.0: 1M participants, 200k contacts, 50k accounts)")
     parser.add_argument("--calls-per-participant", type=float, default=0.1, help="calls generated per participant")
+    parser.add_argument("--per-row-cap", type=int, default=2000,
+                        help="participant rows the per-row baseline walks at most (extrapolated past it)")
     parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON (for bench/report.py)")
     parser.add_argument("--child", metavar="BODY", help=argparse.SUPPRESS)
+    parser.add_argument("--naive-child", nargs=2, metavar=("PATH", "CAP"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child is not None:
         child(json.loads(args.child))
         return
+    if args.naive_child is not None:
+        naive_child(args.naive_child[0], int(args.naive_child[1]))
+        return
     print(f"{'run':<11} {'rows':>10} {'call s':>8} {'run s':>8} {'rows/s':>10} {'statements':>11} {'written':>10} "
           f"{'peak RSS':>11}")
     figures = [figure for scale in (args.scale / 10, args.scale)
-               for figure in measure(Sizes.at(scale, args.calls_per_participant))]
+               for figure in measure(Sizes.at(scale, args.calls_per_participant), args.per_row_cap)]
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=1))
 

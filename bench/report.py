@@ -53,16 +53,17 @@ class Bench:
 
 
 BENCHES = (
-    Bench("salesforce-sync", "bench_salesforce_sync.py", ("--records", "300", "--mode", "rest"), latency=True),
+    Bench("salesforce-sync", "bench_salesforce_sync.py", ("--records", "300", "--mode", "both"), latency=True),
     Bench("dialpad-sync", "bench_dialpad_sync.py", ("--scale", "1"), latency=True),
     Bench("gmail-sync", "bench_gmail_sync.py", ("--messages", "100", "1000", "--batch-sizes", "50"), latency=True),
     Bench("usage-collect", "bench_usage_collect.py", ("--days", "7"), latency=True),
-    Bench("entity-resolution", "bench_entity_resolution.py", ("--scale", "0.004"), latency=False),
+    Bench("entity-resolution", "bench_entity_resolution.py", ("--scale", "0.004", "--per-row-cap", "1000"),
+          latency=False),
     Bench("generate-embeddings", "bench_embeddings.py",
           ("--texts", "32", "--batch-sizes", "16", "--e2e-rows", "20", "--search-rows", "200,2000", "--searches", "2"),
           latency=False),
     Bench("account-scoring", "bench_account_scoring.py", ("--accounts", "200", "--activity", "5000", "--embedded",
-                                                          "200"), latency=False),
+                                                          "200", "--loop-cap", "50"), latency=False),
     Bench("warehouse-writes", "bench_warehouse_writes.py", ("--rows", "100", "1000"), latency=False),
     Bench("pipeline-incremental", "bench_incremental_requests.py", (), latency=False),
 )
@@ -79,6 +80,14 @@ NOTES = """\
   one search's median, records = rows it scans. account-scoring: records = activity rows scored over.
 - ours/baseline: a row's figure ÷ its naive baseline's (the variant that names it in `baseline_of`), at the
   same size, run by run. warehouse-writes `per-row`: one `Warehouse.merge` call (one MERGE) per row.
+  entity-resolution `per-row`: one lookup query per participant row (contact, lead, account by domain), against
+  `emails full`; account-scoring `per-account loop`: one activity query per account, scored in Python, against
+  `first`. "(extrapolated)": the baseline walked a capped sample and its seconds and statements are scaled to
+  every row or account at the measured cost per row (records/s follow from them); its peak RSS is the sample's.
+- Baselines of the syncs and embeddings: salesforce-sync `rest` (REST only) of `bulk` (every object by a Bulk API
+  2.0 job, SALESFORCE_BULK_THRESHOLD 0); dialpad-sync `sequential` (1 transcript worker, at the smaller size) of
+  the pooled default; generate-embeddings `e2e per-row` (EMBEDDING_MERGE_ROWS 1: each row embedded alone and
+  written by its own MERGE) of `e2e first` (250 rows a batch).
 - pipeline-incremental: the source requests of a no-change incremental run of the four syncs after a first run
   of the whole pipeline, per Gmail mailbox (batch parts one by one), Salesforce object (and its token), Dialpad
   endpoint and usage source; the goal is fewer than 20 per scope. A Salesforce object asks getDeleted only once a

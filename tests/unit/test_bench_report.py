@@ -10,8 +10,10 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
+import pytest
+
 from bench import bench_incremental_requests as incremental
-from bench import report
+from bench import er_naive, report, scoring_naive
 from sandbox.recording import RecordedRequest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -118,7 +120,7 @@ def test_given_quick_and_latency_when_commands_built_then_only_latency_benches_t
     out = tmp_path / "f.json"
 
     assert benches["salesforce-sync"].command(True, 30, out) == [
-        sys.executable, str(ROOT / "bench" / "bench_salesforce_sync.py"), "--records", "300", "--mode", "rest",
+        sys.executable, str(ROOT / "bench" / "bench_salesforce_sync.py"), "--records", "300", "--mode", "both",
         "--latency-ms", "30", "--json", str(out)]
     assert benches["entity-resolution"].command(False, 30, out) == [
         sys.executable, str(ROOT / "bench" / "bench_entity_resolution.py"), "--json", str(out)]
@@ -139,9 +141,15 @@ def test_given_quick_run_of_salesforce_sync_when_reported_then_report_md_has_its
                           timeout=300, check=False)
 
     assert done.returncode == 0, done.stderr[-3000:]
-    rows = [line for line in out.read_text().splitlines() if line.startswith("| salesforce-sync |")]
-    assert [row.split(" | ")[1:4] for row in rows] == [["rest", "300", "868"], ["rest", "3,000 (10\u00d7)", "3,219"]]
-    assert all(row.split(" | ")[8] == "144" for row in rows), rows
+    lines = out.read_text().splitlines()
+    rows = [line for line in lines if line.startswith("| salesforce-sync |")]
+    assert [row.split(" | ")[1:4] for row in rows[:4]] == [
+        ["rest", "300", "868"], ["rest", "3,000 (10\u00d7)", "3,219"],
+        ["bulk", "300", "868"], ["bulk", "3,000 (10\u00d7)", "3,219"]]
+    assert [row.split(" | ")[8] for row in rows[:4]] == ["144", "144", "152", "152"], rows
+    paired = rows[4:]
+    assert [row.split(" | ")[1:4] for row in paired] == [["bulk", "rest", "300"], ["bulk", "rest", "3,000"]]
+    assert [row.split(" | ")[6:8] for row in paired] == [["1.06", "1.96"], ["1.06", "1.96"]], paired
     assert rows[0] in done.stdout
     assert "- commit: " in out.read_text()
 
@@ -248,3 +256,133 @@ def test_given_logged_source_requests_when_scoped_then_each_mailbox_object_endpo
                            "size": 1, "records": None, "round_trips": 15, "goal": None}
     assert figures[1] == {"function": "pipeline-incremental", "variant": "salesforce token", "size": 1,
                           "records": None, "round_trips": 1, "goal": 20}
+
+
+def test_given_quick_when_er_and_scoring_commands_built_then_their_baselines_are_capped(tmp_path: Path) -> None:
+    benches = {b.function: b for b in report.BENCHES}
+    out = tmp_path / "f.json"
+
+    assert benches["entity-resolution"].command(True, 30, out) == [
+        sys.executable, str(ROOT / "bench" / "bench_entity_resolution.py"), "--scale", "0.004", "--per-row-cap",
+        "1000", "--json", str(out)]
+    assert benches["account-scoring"].command(True, 30, out) == [
+        sys.executable, str(ROOT / "bench" / "bench_account_scoring.py"), "--accounts", "200", "--activity", "5000",
+        "--embedded", "200", "--loop-cap", "50", "--json", str(out)]
+
+
+def test_given_a_capped_walk_when_extrapolated_then_seconds_and_per_row_statements_scale_to_every_row() -> None:
+    walked = er_naive.NaiveRun(rows=1000, seconds=4.0, statements=1002, by_method={}, agree=0)
+    sampled = scoring_naive.NaiveRun(accounts=50, live=200, seconds=1.5, statements=52, activity_rows=900)
+
+    assert er_naive.extrapolated(walked, 100_000) == (400.0, 100_002)
+    assert er_naive.extrapolated(walked, 1000) == (4.0, 1002)
+    assert scoring_naive.extrapolated(sampled) == (6.0, 202)
+    assert scoring_naive.extrapolated(scoring_naive.NaiveRun(200, 200, 2.0, 202, 10)) == (2.0, 202)
+
+
+def activity(kind: str, days_ago: float, inbound: bool | None = None, amount: float | None = None,
+             probability: float | None = None) -> dict[str, object]:
+    return {"kind": kind, "occurred_at": dt.datetime(2026, 5, 4) - dt.timedelta(days=days_ago), "inbound": inbound,
+            "amount": amount, "probability": probability}
+
+
+def test_given_an_accounts_activity_when_the_loop_scores_it_then_the_documented_counts_formula() -> None:
+    as_of = dt.datetime(2026, 5, 4, tzinfo=dt.UTC)
+    rows = [activity("email", 2, True), activity("email", 3, False), activity("call", 10, False, 600.0),
+            activity("task", 5), activity("meeting", 20), activity("email", 45, True),
+            activity("opportunity", -40, amount=250_000.0, probability=50.0)]
+
+    # raw = 1 + 0.3 + 1 + 0.05 * 10 + 2 + 0.2 = 5 (the 45-day-old email is outside 30 days); last touch 2 days ago
+    assert scoring_naive.scores(rows, as_of) == {"engagement_score": 39.35, "budget_likelihood": 19.0,
+                                                 "priority_score": 41.3}
+    assert scoring_naive.scores([activity("email", 35, True)], as_of) == {
+        "engagement_score": 0.0, "budget_likelihood": 7.59, "priority_score": 3.79}
+
+
+def test_given_participants_when_the_per_row_matcher_runs_then_one_lookup_per_row_and_its_matches_written() -> None:
+    from shared.warehouse import connect
+
+    now = dt.datetime(2026, 5, 4, 12, tzinfo=dt.UTC)
+    sf = {"system_modstamp": now, "is_deleted": False, "_synced_at": now}
+    warehouse = connect("duckdb:///:memory:")
+    warehouse.ensure_schema()
+    warehouse.merge("sf_accounts", [{"account_id": "001A", "domain": "acme.test", **sf}])
+    warehouse.merge("sf_contacts", [{"contact_id": "003A", "account_id": "001A", "email_normalized": "ann@acme.test",
+                                     **sf},
+                                    {"contact_id": "003D", "account_id": "001A", "email_normalized": "gone@acme.test",
+                                     **{**sf, "is_deleted": True}}])
+    warehouse.merge("sf_leads", [{"lead_id": "00QL", "email_normalized": "lee@prospect.test", **sf}])
+    addresses = {"ann@acme.test": "acme.test", "ann+news@acme.test": "acme.test", "lee@prospect.test":
+                 "prospect.test", "gone@acme.test": "acme.test", "x@unknown.test": "unknown.test"}
+    warehouse.merge("gmail_participants", [
+        {"mailbox": "rep@us.test", "message_id": "m1", "email_address": address, "role": "to", "domain": domain,
+         "sf_contact_id": "003A" if address == "ann@acme.test" else None, "ingested_at": now}
+        for address, domain in addresses.items()])
+
+    run = er_naive.resolve(warehouse, 10, now)
+
+    assert (run.rows, run.statements, run.agree) == (5, 7, 1)
+    assert run.by_method == {"contact_email": 1, "account_domain": 2, "lead_email": 1, "none": 1}
+    stored = {r["email_address"]: (r["sf_contact_id"], r["sf_lead_id"], r["sf_account_id"], r["match_method"])
+              for r in warehouse.query("select * from gmail_participants")}
+    assert stored == {"ann@acme.test": ("003A", None, "001A", "contact_email"),
+                      "ann+news@acme.test": (None, None, "001A", "account_domain"),
+                      "gone@acme.test": (None, None, "001A", "account_domain"),
+                      "lee@prospect.test": (None, "00QL", None, "lead_email"),
+                      "x@unknown.test": (None, None, None, None)}
+    assert er_naive.resolve(warehouse, 2, now).rows == 2
+
+
+def sync_measure(trips: int, statements: int, bulk_jobs: int) -> dict[str, float]:
+    return {"records": 868, "seconds": 2.0, "rate": 434.0, "trips": trips, "rss_mib": 300.0,
+            "statements": statements, "bulk_jobs": bulk_jobs}
+
+
+def test_given_rest_and_bulk_runs_when_salesforce_figures_built_then_rest_is_the_baseline_where_bulk_ran() -> None:
+    from bench import bench_salesforce_sync as sfdc
+
+    used = sfdc.figures_of({"rest": sync_measure(25, 144, 0), "bulk": sync_measure(49, 152, 8)}, 300, 30)
+    unused = sfdc.figures_of({"rest": sync_measure(25, 144, 0), "bulk": sync_measure(25, 144, 0)}, 300, 30)
+    alone = sfdc.figures_of({"rest": sync_measure(25, 144, 0)}, 300, 30)
+
+    assert [(f["variant"], f.get("baseline_of"), f["bulk_jobs"]) for f in used] == [("rest", "bulk", 0),
+                                                                                   ("bulk", None, 8)]
+    assert [f.get("baseline_of") for f in unused + alone] == [None, None, None]
+    lines = report.baseline_table([{**f, "run": 1} for f in used])
+    assert lines[2] == "| salesforce-sync | bulk | rest | 300 | 1.00 | 1.00 | 1.06 | 1.96 | 1.00 |"
+
+
+def test_given_a_sequential_dialpad_run_when_figured_then_it_names_the_pooled_variant_as_ours() -> None:
+    from bench import bench_dialpad_sync as dialpad
+
+    def result(seconds: float) -> dict[str, object]:
+        return {"calls": 250, "seconds": seconds, "list_trips": 7, "transcript_trips": 188, "peak_rss_mb": 280.0,
+                "statements": 87}
+
+    ours = dialpad.figure(result(6.0), 250, 4, 30)
+    baseline = dialpad.figure(result(15.0), 250, 1, 30, baseline_of="4 workers")
+
+    assert (ours["variant"], ours.get("baseline_of"), ours["workers"]) == ("4 workers", None, 4)
+    assert (baseline["variant"], baseline["baseline_of"], baseline["workers"]) == ("sequential", "4 workers", 1)
+    lines = report.baseline_table([{**ours, "run": 1}, {**baseline, "run": 1}])
+    assert lines[2] == "| dialpad-sync | 4 workers | sequential | 250 | 2.50 | 0.400 | 1.00 | 1.00 | 1.00 |"
+
+
+def test_given_e2e_runs_when_embedding_figures_built_then_the_per_row_run_is_the_baseline_of_e2e_first(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(ROOT / "bench"))
+    import bench_embedding_pipeline as pipeline
+
+    def run(label: str, seconds: float, embedded: int, merges: int, statements: int) -> dict[str, object]:
+        return {"run": label, "seconds": seconds, "embedded": embedded, "merges": merges, "statements": statements,
+                "peak_rss_mb": 450.0, "stages": {"model load": 0.5, "merge": 0.1 * merges, "embedding": 1.0}}
+
+    first = pipeline.e2e_figure("e2e", 250, 20, run("first", 2.5, 20, 1, 7))
+    unchanged = pipeline.e2e_figure("e2e", 250, 20, run("unchanged", 0.1, 0, 0, 5))
+    per_row = pipeline.e2e_figure("per-row", 1, 20, run("first", 4.5, 20, 20, 26))
+
+    assert [(f["variant"], f.get("baseline_of"), f["merge_rows"]) for f in (first, unchanged, per_row)] == [
+        ("e2e first", None, 250), ("e2e unchanged", None, 250), ("e2e per-row", "e2e first", 1)]
+    assert (first["seconds"], first["records_per_s"], unchanged["records_per_s"]) == (2.0, 10.0, None)
+    lines = report.baseline_table([{**f, "run": 1} for f in (first, unchanged, per_row)])
+    assert lines[2:] == ["| generate-embeddings | e2e first | e2e per-row | 20 | 2.00 | 0.500 | 0.269 | — | 1.00 |"]
