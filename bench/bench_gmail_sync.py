@@ -83,7 +83,8 @@ def stats(url: str) -> dict[str, Any]:
     return answer
 
 
-def measure(messages: int, budget: float, latency_ms: float, batch_size: int, concurrency: int) -> dict[str, Any]:
+def measure(messages: int, budget: float, latency_ms: float, batch_size: int, concurrency: int,
+            workers: int | None = None) -> dict[str, Any]:
     """The function process: sync through the HTTP entry point against the sandbox process."""
     server = subprocess.Popen([sys.executable, __file__, "--serve", str(messages), "--budget", str(budget),
                                "--latency-ms", str(latency_ms), "--concurrency", str(concurrency)],
@@ -93,8 +94,9 @@ def measure(messages: int, budget: float, latency_ms: float, batch_size: int, co
         sandbox = json.loads(server.stdout.readline())
         with tempfile.TemporaryDirectory() as tmp:
             os.environ.update({**sandbox["env"], "WAREHOUSE": f"duckdb:///{tmp}/wh.duckdb", "LOG_LEVEL": "WARNING",
-                               "GMAIL_QUOTA_UNITS_PER_SECOND": str(budget), "GMAIL_BATCH_SIZE": str(batch_size)})
-            return {"batch_size": batch_size, "concurrency": concurrency,
+                               "GMAIL_QUOTA_UNITS_PER_SECOND": str(budget), "GMAIL_BATCH_SIZE": str(batch_size),
+                               **({"GMAIL_MAX_WORKERS": str(workers)} if workers else {})})
+            return {"batch_size": batch_size, "concurrency": concurrency, "workers": workers,
                     **sync_twice(sandbox["url"], sandbox["messages"])}
     finally:
         server.stdin.close()
@@ -153,7 +155,11 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=CONCURRENT_PER_USER,
                         help="the fake's batch parts served per user (0: no limit)")
     parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON (for bench/report.py)")
+    parser.add_argument("--baseline", choices=("small", "none"), default="small",
+                        help="the origin's way as the baseline: one message per request, one mailbox at a time "
+                             "(GMAIL_BATCH_SIZE=1, GMAIL_MAX_WORKERS=1), at the first size only (small)")
     parser.add_argument("--batch", type=int, default=50, help=argparse.SUPPRESS)
+    parser.add_argument("--workers", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -162,22 +168,32 @@ def main() -> int:
         serve(args.serve, args.budget, args.latency_ms, args.concurrency)
         return 0
     if args.one:
-        print(json.dumps(measure(args.one, args.budget, args.latency_ms, args.batch, args.concurrency)))
+        print(json.dumps(measure(args.one, args.budget, args.latency_ms, args.batch, args.concurrency, args.workers)))
         return 0
     figures = []
-    for size in args.messages:
+    for number, size in enumerate(args.messages):
         runs = []
-        for batch in args.batch_sizes:
+        plan = [(batch, None) for batch in args.batch_sizes]
+        if args.baseline == "small" and number == 0:
+            plan.append((1, 1))
+        for batch, workers in plan:
             done = subprocess.run([sys.executable, __file__, "--one", str(size), "--budget", str(args.budget),
                                    "--latency-ms", str(args.latency_ms), "--batch", str(batch), "--concurrency",
-                                   str(args.concurrency)], capture_output=True, text=True, check=True)
+                                   str(args.concurrency), *(["--workers", str(workers)] if workers else [])],
+                                  capture_output=True, text=True, check=True)
             runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
             report(runs[-1], args.budget, args.latency_ms)
             figures.append(figure(runs[-1], size, args.budget, args.latency_ms))
+            if workers:
+                figures[-1].update(variant=NAIVE, baseline_of=f"batch {args.batch_sizes[0]}")
         compare(runs)
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=1))
     return 0
+
+
+NAIVE = "per-message sequential"
+"""The origin's way: one messages.get per request, one mailbox after another."""
 
 
 def figure(run: dict[str, Any], size: int, budget: float, latency_ms: float) -> dict[str, Any]:
