@@ -44,7 +44,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench_entity_resolution import peak_rss_kib  # noqa: E402
+from bench_entity_resolution import child_report, peak_rss_kib  # noqa: E402
 
 COMPANY_DOMAIN = "us.test"
 REPS = 200
@@ -336,12 +336,7 @@ def loop_child(path: str, cap: int) -> None:
 
 
 def run_loop(path: Path, cap: int) -> dict[str, Any]:
-    result = subprocess.run([sys.executable, __file__, "--loop-child", str(path), str(cap)], capture_output=True,
-                            text=True, cwd=ROOT, timeout=3600, check=False)
-    lines = [line for line in result.stdout.splitlines() if line.startswith('{"loop"')]
-    if result.returncode != 0 or not lines:
-        raise SystemExit(f"the per-account loop failed ({result.returncode}): {result.stderr[-2000:]}")
-    return dict(json.loads(lines[-1]))
+    return child_report(__file__, "--loop-child", path, cap, "loop", "per-account loop")
 
 
 def loop_figure(sizes: Sizes, report: dict[str, Any]) -> dict[str, Any]:

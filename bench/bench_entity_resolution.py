@@ -227,13 +227,18 @@ def naive_child(path: str, cap: int) -> None:
     print(json.dumps({"naive": run.__dict__, "peak_rss_kib": peak_rss_kib()}))
 
 
-def run_naive(path: Path, cap: int) -> dict[str, Any]:
-    result = subprocess.run([sys.executable, __file__, "--naive-child", str(path), str(cap)], capture_output=True,
+def child_report(script: str, flag: str, path: Path, cap: int, key: str, what: str) -> dict[str, Any]:
+    """Run `script flag path cap` in a child process and return the last JSON line it printed under `key`."""
+    result = subprocess.run([sys.executable, script, flag, str(path), str(cap)], capture_output=True,
                             text=True, cwd=ROOT, timeout=3600, check=False)
-    lines = [line for line in result.stdout.splitlines() if line.startswith('{"naive"')]
+    lines = [line for line in result.stdout.splitlines() if line.startswith(f'{{"{key}"')]
     if result.returncode != 0 or not lines:
-        raise SystemExit(f"the per-row child failed ({result.returncode}): {result.stderr[-2000:]}")
+        raise SystemExit(f"the {what} failed ({result.returncode}): {result.stderr[-2000:]}")
     return dict(json.loads(lines[-1]))
+
+
+def run_naive(path: Path, cap: int) -> dict[str, Any]:
+    return child_report(__file__, "--naive-child", path, cap, "naive", "per-row child")
 
 
 def per_row_figure(sizes: Sizes, report: dict[str, Any]) -> dict[str, Any]:
