@@ -13,6 +13,9 @@ ZETASQL := tools/sqlcheck/node_modules/.installed
 # checkov pins packaging and pydantic apart from requirements-dev.txt, so it has a venv of its own.
 CHECKOV_VENV := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+# The bench's peer entity resolver, Splink, brings its own DuckDB: a venv of its own, for `make bench` only.
+SPLINK_VENV := .venv-splink
+SPLINK_STAMP := $(SPLINK_VENV)/.installed
 
 .PHONY: venv demo test lint typecheck unit sqlcheck checkov sandbox serve sql schema build bench bench-each reliability clean
 
@@ -66,6 +69,11 @@ $(CHECKOV_STAMP): requirements-checkov.txt
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
 	touch $@
 
+$(SPLINK_STAMP): bench/requirements-splink.txt
+	test -x $(SPLINK_VENV)/bin/python || $(PYTHON) -m venv $(SPLINK_VENV)
+	$(SPLINK_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r bench/requirements-splink.txt
+	touch $@
+
 # Offline policy scan of terraform/: nothing downloaded from or sent to a platform, no update check.
 # A skipped check is justified next to its resource (# checkov:skip=ID: reason).
 checkov: $(CHECKOV_STAMP)
@@ -98,7 +106,7 @@ reliability: $(STAMP)
 
 # One report of every function's benchmark (medians of 3 runs, each bench in its own process): bench/report.md.
 # RUNS=n, LATENCY_MS=ms, ONLY=a,b and QUICK=1 (tiny sizes) narrow it; bench-each runs each bench on its own.
-bench: $(STAMP)
+bench: $(STAMP) $(SPLINK_STAMP)
 	$(PY) bench/report.py --runs $(or $(RUNS),3) --latency-ms $(or $(LATENCY_MS),30) $(if $(ONLY),--only $(ONLY)) \
 	  $(if $(QUICK),--quick)
 

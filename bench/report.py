@@ -44,9 +44,11 @@ class Bench:
     """Arguments for `--quick`; without it the bench runs at its own default sizes."""
     latency: bool
     """The bench takes `--latency-ms` (its sandbox delays every answer)."""
+    default: tuple[str, ...] = ()
+    """Arguments without `--quick` (the bench's own defaults where empty)."""
 
     def command(self, quick: bool, latency_ms: float, json_path: Path) -> list[str]:
-        args = [sys.executable, str(ROOT / "bench" / self.script), *(self.quick if quick else ())]
+        args = [sys.executable, str(ROOT / "bench" / self.script), *(self.quick if quick else self.default)]
         if self.latency:
             args += ["--latency-ms", f"{latency_ms:g}"]
         return [*args, "--json", str(json_path)]
@@ -66,6 +68,8 @@ BENCHES = (
                                                           "200", "--loop-cap", "50"), latency=False),
     Bench("warehouse-writes", "bench_warehouse_writes.py", ("--rows", "100", "1000"), latency=False),
     Bench("pipeline-incremental", "bench_incremental_requests.py", (), latency=False),
+    Bench("quality", "bench_quality.py", ("--seeds", "11", "--scale", "1"), latency=False,
+          default=("--seeds", "11", "--scale", "2")),
 )
 
 NOTES = """\
@@ -92,6 +96,19 @@ NOTES = """\
   of the whole pipeline, per Gmail mailbox (batch parts one by one), Salesforce object (and its token), Dialpad
   endpoint and usage source; the goal is fewer than 20 per scope. A Salesforce object asks getDeleted only once a
   new minute has begun since its last check, so it takes 2 or 3 requests as the clock falls.
+- Quality (bench_quality.py): one sandbox world synced, resolved and embedded through the entry points, judged
+  against its hidden truth (the product never reads it). judged: the rows or accounts a figure is taken over.
+  generate-embeddings: recall@10 capped at the topic's size and MRR@10, averaged over the search topics.
+  account-scoring: Spearman of each score with the hidden buying intent, precision@10/@20 of in-market accounts;
+  `activity_baseline` ranks by the last 30 days' emails, calls and meetings (a CRM's "most active"), `chance P@k`
+  is the in-market share. entity-resolution, on the external mail participants: contact precision (of rows given
+  a contact, the share right), contact recall (of rows whose truth is one live contact, the share given it),
+  account precision, recall (the most specific true record: contact, else lead, else account) and seconds.
+  `ours (set SQL)`: a `scope=emails, full=true` run; `per-row`: bench/er_naive.py over every row (exact email to
+  contact or lead, else domain to account); `splink`: Splink 5 with its DuckDB backend (bench/er_splink.py, its own
+  venv) linking distinct (address, display name) pairs to live contacts by email, names and domain (u by random
+  sampling, m by EM, best contact at match probability >= 0.9); it sees no leads or accounts, so its recall is
+  bounded by contact rows, and its seconds are training plus prediction.
 """
 
 
@@ -171,6 +188,11 @@ def is_request_count(figure: Figure) -> bool:
     return "goal" in figure
 
 
+def is_quality(figure: Figure) -> bool:
+    """A figure of quality against the world's truth (bench_quality.py): its own tables."""
+    return "quality" in figure
+
+
 def grouped(figures: Sequence[Figure]) -> dict[tuple[str, str], dict[float, dict[int, Figure]]]:
     """function, variant → size → run → figure, in the order the figures first name them."""
     groups: dict[tuple[str, str], dict[float, dict[int, Figure]]] = {}
@@ -193,7 +215,8 @@ def size_label(size: float) -> str:
 def table(figures: Sequence[Figure]) -> list[str]:
     head = ["function", "variant", "size", *(name for name, _ in COLUMNS), *(name for name, _ in RATIOS)]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * 2 + "---:|" * (len(head) - 2)]
-    for (function, variant), sizes in grouped([f for f in figures if not is_request_count(f)]).items():
+    for (function, variant), sizes in grouped([f for f in figures if not is_request_count(f)
+                                               and not is_quality(f)]).items():
         ordered = sorted(sizes)
         smallest = ordered[0]
         for size in ordered:
@@ -207,7 +230,7 @@ def table(figures: Sequence[Figure]) -> list[str]:
 
 def baseline_table(figures: Sequence[Figure]) -> list[str]:
     """Per baseline row: ours ÷ the baseline's figure at the same size, runs paired by number; [] without one."""
-    groups = grouped(figures)
+    groups = grouped([f for f in figures if not is_quality(f)])
     head = ["function", "ours", "baseline", "size", *(f"{name} ours/baseline" for name, _ in BASELINE_RATIOS)]
     lines = []
     for (function, variant), sizes in groups.items():
@@ -239,6 +262,27 @@ def requests_table(figures: Sequence[Figure]) -> list[str]:
     if not lines:
         return []
     return ["| function | scope | size | requests | goal | met |", "|---|---|---:|---:|---:|---|", *lines]
+
+
+def quality_tables(figures: Sequence[Figure]) -> list[str]:
+    """Per function, its variants' quality metrics (median of the runs, min to max); [] without any."""
+    by_function: dict[str, list[tuple[str, dict[float, dict[int, Figure]]]]] = {}
+    for (function, variant), sizes in grouped([f for f in figures if is_quality(f)]).items():
+        by_function.setdefault(function, []).append((variant, sizes))
+    lines: list[str] = []
+    for function, variants in by_function.items():
+        metrics = list(dict.fromkeys(name for _, sizes in variants for runs in sizes.values()
+                                     for f in runs.values() for name in f["quality"]))
+        world = next(str(f.get("world", "")) for _, sizes in variants for runs in sizes.values() for f in runs.values())
+        lines += [f"{function} (world {world}):" if world else f"{function}:", "",
+                  "| variant | judged | " + " | ".join(metrics) + " |", "|---|---:|" + "---:|" * len(metrics)]
+        for variant, sizes in variants:
+            for size in sorted(sizes):
+                runs = sizes[size].values()
+                cells = [spread(f["quality"].get(name) for f in runs) for name in metrics]
+                lines.append("| " + " | ".join([variant, size_label(size), *cells]) + " |")
+        lines.append("")
+    return lines
 
 
 # --- the machine --------------------------------------------------------------------------------------------------
@@ -313,6 +357,9 @@ def render(figures: Sequence[Figure], header: dict[str, str], settings: str) -> 
     requests = requests_table(figures)
     if requests:
         lines += ["Source requests of a no-change incremental run of the whole pipeline:", "", *requests, ""]
+    quality = quality_tables(figures)
+    if quality:
+        lines += ["Quality against the sandbox world's truth, measured in the same run:", "", *quality]
     lines.append(NOTES)
     return "\n".join(lines)
 

@@ -64,10 +64,11 @@ def embedded_world(world: World, url: str) -> Iterator[Warehouse]:
     functions' entry points into the warehouse at `url`; the environment is set for the block (search and
     scoring call their functions) and restored."""
     started_after = (world.anchor - dt.timedelta(days=120)).isoformat()
-    loads = (("salesforce-sync", {"object_type": "all", "sync_type": "full"}),
-             ("dialpad-sync", {"sync_type": "full", "started_after": started_after}),
-             ("gmail-sync", {"sync_type": "full"}), ("entity-resolution", {}),
-             ("generate-embeddings", {"limit": 200000}))
+    loads: tuple[tuple[str, dict[str, object]], ...] = (
+        ("salesforce-sync", {"object_type": "all", "sync_type": "full"}),
+        ("dialpad-sync", {"sync_type": "full", "started_after": started_after}),
+        ("gmail-sync", {"sync_type": "full"}), ("entity-resolution", {}),
+        ("generate-embeddings", {"limit": 200000}))
     with Sandbox(world) as sandbox:
         dialpad_fake(sandbox.app).limits.enabled = False
         gmail_fake(sandbox.app).store.quota.enforce = False

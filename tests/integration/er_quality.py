@@ -16,6 +16,10 @@ is one (for a converted lead, its lead will do), else the true lead, else the tr
 contradict the truth. Personal addresses (free mail, in Salesforce in no form) are outside that denominator;
 their recall (same rule) is reported on its own.
 
+Contact recall. Over the rows whose truth is one live contact (not a switchboard number) that Salesforce holds,
+the share whose contact id is that one: the figure a matcher that links participants to contacts alone (the
+benchmarks' per-row matcher, Splink) can be compared on.
+
 Per-method precision. Over the rows of each `match_method`, the share where every id the resolver set is right.
 """
 
@@ -55,6 +59,7 @@ class Quality:
     account_precision: Ratio = field(default_factory=Ratio)
     lead_precision: Ratio = field(default_factory=Ratio)
     recall: Ratio = field(default_factory=Ratio)
+    contact_recall: Ratio = field(default_factory=Ratio)
     personal_recall: Ratio = field(default_factory=Ratio)
     recall_by_case: dict[str, Ratio] = field(default_factory=lambda: defaultdict(Ratio))
     precision_by_method: dict[str, Ratio] = field(default_factory=lambda: defaultdict(Ratio))
@@ -70,6 +75,7 @@ class Quality:
             f"account precision  {self.account_precision}",
             f"lead precision     {self.lead_precision}",
             f"recall (in Salesforce in some form) {self.recall}",
+            f"contact recall                      {self.contact_recall}",
             f"recall on personal addresses        {self.personal_recall}",
             "recall by case type:",
             *(f"  {case:<18} {ratio}" for case, ratio in sorted(self.recall_by_case.items())),
@@ -131,6 +137,8 @@ class _Judge:
         if row.get("match_method"):
             q.precision_by_method[row["match_method"]].add(self.consistent(row, truth))
         hit = self.resolved(row, truth)
+        if truth.in_salesforce and truth.contact_id and not truth.ambiguous and truth.case != "deleted_contact":
+            q.contact_recall.add(row.get("sf_contact_id") == truth.contact_id)
         if truth.in_salesforce:
             q.recall.add(hit)
             q.recall_by_case[truth.case].add(hit)
@@ -144,8 +152,9 @@ class _Judge:
                             f"contact={truth.contact_id} lead={truth.lead_id} account={truth.account_id}")
 
 
-def measure(world: World, warehouse: Warehouse) -> Quality:
-    """Quality of the match columns now in the warehouse, judged against `world.truth`."""
+def measure(world: World, warehouse: Warehouse, calls: bool = True) -> Quality:
+    """Quality of the match columns now in the warehouse, judged against `world.truth`; the mail participants
+    alone with `calls=False`."""
     judge = _Judge(world)
     truth = world.truth
     for row in warehouse.query("select * from gmail_participants"):
@@ -154,7 +163,7 @@ def measure(world: World, warehouse: Warehouse) -> Quality:
             judge.quality.unlabelled += not row["email_address"].endswith("@" + SELLER_DOMAIN)
             continue
         judge.judge(row, identity, f"{row['email_address']} ({row['role']}, {row.get('display_name')!r})")
-    for row in warehouse.query("select * from dialpad_calls"):
+    for row in warehouse.query("select * from dialpad_calls") if calls else ():
         identity = truth.call_identity.get(row["call_id"])
         if identity is None:
             judge.quality.unlabelled += 1

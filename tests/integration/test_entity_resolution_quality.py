@@ -120,3 +120,8 @@ def test_the_measure_counts_wrong_ids_missed_rows_and_unflagged_switchboard_pick
     assert (quality.contact_precision.hits, quality.contact_precision.total) == (1, 3)
     assert (quality.recall.hits, quality.recall.total) == (1, 3)
     assert quality.precision_by_method["contact_email"].value == 0.5 and quality.unlabelled == 0
+    assert (quality.contact_recall.hits, quality.contact_recall.total) == (1, 1)
+
+    mail_only = measure(world, _Rows(participants, calls), calls=False)  # type: ignore[arg-type]
+
+    assert (mail_only.contact_precision.hits, mail_only.contact_precision.total) == (1, 2)

@@ -386,3 +386,47 @@ def test_given_e2e_runs_when_embedding_figures_built_then_the_per_row_run_is_the
     assert (first["seconds"], first["records_per_s"], unchanged["records_per_s"]) == (2.0, 10.0, None)
     lines = report.baseline_table([{**f, "run": 1} for f in (first, unchanged, per_row)])
     assert lines[2:] == ["| generate-embeddings | e2e first | e2e per-row | 20 | 2.00 | 0.500 | 0.269 | — | 1.00 |"]
+
+
+QUALITY_CANNED = [
+    {"function": "entity-resolution", "variant": "ours (set SQL)", "world": "seed 11 scale 2", "size": 706,
+     "quality": {"contact precision": 1.0, "contact recall": 0.953, "seconds": 0.1}, "run": 1},
+    {"function": "entity-resolution", "variant": "ours (set SQL)", "world": "seed 11 scale 2", "size": 706,
+     "quality": {"contact precision": 1.0, "contact recall": 0.953, "seconds": 0.3}, "run": 2},
+    {"function": "entity-resolution", "variant": "splink", "world": "seed 11 scale 2", "size": 706,
+     "quality": {"contact precision": 0.951, "contact recall": 0.854, "seconds": 1.8}, "run": 1},
+    {"function": "account-scoring", "variant": "activity_baseline", "world": "seed 11 scale 2", "size": 40,
+     "quality": {"Spearman": -0.214, "P@20": 0.15}, "run": 1},
+]
+
+
+def test_given_quality_figures_when_rendered_then_one_table_per_function_and_none_in_the_main_table() -> None:
+    text = report.render([*CANNED, *QUALITY_CANNED], {}, "2 runs.")
+    lines = text.splitlines()
+
+    start = lines.index("Quality against the sandbox world's truth, measured in the same run:")
+    assert lines[start + 2:start + 14] == [
+        "entity-resolution (world seed 11 scale 2):",
+        "",
+        "| variant | judged | contact precision | contact recall | seconds |",
+        "|---|---:|---:|---:|---:|",
+        "| ours (set SQL) | 706 | 1.00 | 0.953 | 0.200 (0.100\u20130.300) |",
+        "| splink | 706 | 0.951 | 0.854 | 1.80 |",
+        "",
+        "account-scoring (world seed 11 scale 2):",
+        "",
+        "| variant | judged | Spearman | P@20 |",
+        "|---|---:|---:|---:|",
+        "| activity_baseline | 40 | -0.214 | 0.150 |",
+    ]
+    assert not any("splink" in line or "activity_baseline" in line for line in lines[:start])
+
+
+def test_given_display_names_when_split_for_splink_then_first_and_last_lowercased_or_none() -> None:
+    from bench import er_peers
+
+    assert er_peers._names("Wang, Rosa") == {"first_name": "rosa", "last_name": "wang"}
+    assert er_peers._names("Victor  LINDQVIST") == {"first_name": "victor", "last_name": "lindqvist"}
+    assert er_peers._names("Cher") == {"first_name": "cher", "last_name": None}
+    assert er_peers._names("") == {"first_name": None, "last_name": None}
+    assert er_peers._names("ann@acme.test") == {"first_name": None, "last_name": None}
