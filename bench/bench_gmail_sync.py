@@ -33,6 +33,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from functions.gmail_sync.gmail_quota import UNITS_GET  # noqa: E402
 from sandbox.apis.gmail import gmail_fake  # noqa: E402
 from sandbox.env import settings_env  # noqa: E402
 from sandbox.gmail_store import CONCURRENT_PER_USER  # noqa: E402
@@ -203,6 +204,7 @@ def figure(run: dict[str, Any], size: int, budget: float, latency_ms: float) -> 
             "records_per_s": run["messages"] / run["exact_seconds"], "round_trips": run["round_trips"],
             "peak_rss_mb": run["peak_rss_mb"], "statements": run["statements"],
             "quota_units_per_s": run["mean_units_per_s"], "quota_budget_units_per_s": budget,
+            "quota_limit_records_per_s": budget / UNITS_GET * MAILBOXES,
             "peak_units_per_s": run["peak_units_per_s"], "quota_refused": run["refused"],
             "concurrency_refused": run["concurrency_refused"],
             "idle_incremental_requests": run["idle_incremental_requests"], "latency_ms": latency_ms}

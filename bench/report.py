@@ -75,6 +75,8 @@ BENCHES = (
 NOTES = """\
 - records/s: records the run handled ÷ its seconds. round trips: HTTP requests the sandbox served, per 100
   records. quota: the busiest mailbox's quota units/s over the run ÷ the per-mailbox budget (gmail-sync).
+  records/s ÷ quota limit: the messages/s the quota would allow at most, (budget units/s ÷ 5 units a
+  messages.get) times mailboxes, against ours (gmail-sync).
   statements: warehouse statements the run sent, ledger included. Ratios: the row's figure ÷ the same figure at
   the smallest size of that function and variant, run by run.
 - Each figure is the median of the runs (min to max); one value alone means every run gave it.
@@ -154,6 +156,11 @@ def quota_share(figure: Figure) -> float | None:
     return None if units is None or not budget else units / budget
 
 
+def quota_limit_share(figure: Figure) -> float | None:
+    limit = figure.get("quota_limit_records_per_s")
+    return ratio(figure.get("records_per_s"), limit)
+
+
 def ratio(large: float | None, small: float | None) -> float | None:
     return None if large is None or not small else large / small
 
@@ -164,6 +171,7 @@ COLUMNS: tuple[tuple[str, Metric], ...] = (
     ("records/s", lambda f: f.get("records_per_s")),
     ("round trips /100 records", per_100),
     ("quota units/s ÷ budget", quota_share),
+    ("records/s ÷ quota limit", quota_limit_share),
     ("peak RSS MB", lambda f: f.get("peak_rss_mb")),
     ("statements", lambda f: f.get("statements")),
 )

@@ -22,20 +22,21 @@ ROOT = Path(__file__).resolve().parents[2]
 CANNED = json.loads("""[
  {"function": "gmail-sync", "variant": "batch 50", "size": 100, "records": 100, "seconds": 4.0,
   "records_per_s": 25.0, "round_trips": 12, "peak_rss_mb": 200, "statements": 105, "quota_units_per_s": 50,
-  "quota_budget_units_per_s": 250, "run": 1},
+  "quota_budget_units_per_s": 250, "quota_limit_records_per_s": 250, "run": 1},
  {"function": "gmail-sync", "variant": "batch 50", "size": 1000, "records": 1000, "seconds": 8.0,
   "records_per_s": 130.0, "round_trips": 28, "peak_rss_mb": 240, "statements": 105, "quota_units_per_s": 200,
-  "quota_budget_units_per_s": 250, "run": 1},
+  "quota_budget_units_per_s": 250, "quota_limit_records_per_s": 250, "run": 1},
  {"function": "gmail-sync", "variant": "batch 50", "size": 100, "records": 100, "seconds": 5.0,
   "records_per_s": 20.0, "round_trips": 12, "peak_rss_mb": 220, "statements": 105, "quota_units_per_s": 40,
-  "quota_budget_units_per_s": 250, "run": 2},
+  "quota_budget_units_per_s": 250, "quota_limit_records_per_s": 250, "run": 2},
  {"function": "gmail-sync", "variant": "batch 50", "size": 1000, "records": 1000, "seconds": 10.0,
   "records_per_s": 100.0, "round_trips": 28, "peak_rss_mb": 264, "statements": 105, "quota_units_per_s": 150,
-  "quota_budget_units_per_s": 250, "run": 2},
+  "quota_budget_units_per_s": 250, "quota_limit_records_per_s": 250, "run": 2},
  {"function": "entity-resolution", "variant": "first", "size": 400, "records": 440, "seconds": 1.0,
   "records_per_s": 440.0, "round_trips": null, "peak_rss_mb": 190, "statements": 8, "run": 1}
 ]""")
 HEAD = ("| function | variant | size | records | records/s | round trips /100 records | quota units/s ÷ budget "
+        "| records/s ÷ quota limit "
         "| peak RSS MB | statements | time \u00d7 | memory \u00d7 | round trips \u00d7 |")
 
 
@@ -107,10 +108,10 @@ def test_given_canned_figures_of_two_runs_and_two_sizes_when_rendered_then_the_e
     start = lines.index(HEAD)
     assert lines[start + 2:start + 5] == [
         "| gmail-sync | batch 50 | 100 | 100 | 22.5 (20.0\u201325.0) | 12.0 | 0.180 (0.160\u20130.200) "
-        "| 210 (200\u2013220) | 105 | — | — | — |",
+        "| 0.090 (0.080\u20130.100) | 210 (200\u2013220) | 105 | — | — | — |",
         "| gmail-sync | batch 50 | 1,000 (10\u00d7) | 1,000 | 115 (100\u2013130) | 2.80 | 0.700 (0.600\u20130.800) "
-        "| 252 (240\u2013264) | 105 | 2.00 | 1.20 | 2.33 |",
-        "| entity-resolution | first | 400 | 440 | 440 | — | — | 190 | 8 | — | — | — |",
+        "| 0.460 (0.400\u20130.520) | 252 (240\u2013264) | 105 | 2.00 | 1.20 | 2.33 |",
+        "| entity-resolution | first | 400 | 440 | 440 | — | — | — | 190 | 8 | — | — | — |",
     ]
     assert lines[start + 5] == ""
 
@@ -131,7 +132,9 @@ def test_given_quick_and_latency_when_commands_built_then_only_latency_benches_t
         sys.executable, str(ROOT / "bench" / "bench_incremental_requests.py"), "--json", str(out)]
     assert sorted(benches) == sorted(["salesforce-sync", "dialpad-sync", "gmail-sync", "usage-collect",
                                       "entity-resolution", "generate-embeddings", "account-scoring",
-                                      "warehouse-writes", "pipeline-incremental"])
+                                      "warehouse-writes", "pipeline-incremental", "quality"])
+    assert benches["quality"].command(False, 30, out) == [
+        sys.executable, str(ROOT / "bench" / "bench_quality.py"), "--seeds", "11", "--scale", "2", "--json", str(out)]
 
 
 def test_given_quick_run_of_salesforce_sync_when_reported_then_report_md_has_its_rows(tmp_path: Path) -> None:
@@ -146,7 +149,7 @@ def test_given_quick_run_of_salesforce_sync_when_reported_then_report_md_has_its
     assert [row.split(" | ")[1:4] for row in rows[:4]] == [
         ["rest", "300", "868"], ["rest", "3,000 (10\u00d7)", "3,219"],
         ["bulk", "300", "868"], ["bulk", "3,000 (10\u00d7)", "3,219"]]
-    assert [row.split(" | ")[8] for row in rows[:4]] == ["144", "144", "152", "152"], rows
+    assert [row.split(" | ")[9] for row in rows[:4]] == ["144", "144", "152", "152"], rows
     paired = rows[4:]
     assert [row.split(" | ")[1:4] for row in paired] == [["bulk", "rest", "300"], ["bulk", "rest", "3,000"]]
     assert [row.split(" | ")[6:8] for row in paired] == [["1.06", "1.96"], ["1.06", "1.96"]], paired
