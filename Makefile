@@ -105,10 +105,11 @@ reliability: $(STAMP)
 	  $(if $(SCENARIOS),--scenarios $(SCENARIOS))
 
 # One report of every function's benchmark (medians of 3 runs, each bench in its own process): bench/report.md.
-# RUNS=n, LATENCY_MS=ms, ONLY=a,b and QUICK=1 (tiny sizes) narrow it; bench-each runs each bench on its own.
+# RUNS=n, LATENCY_MS=ms, ONLY=a,b and QUICK=1 (tiny sizes) narrow it; MERGE=bench/report.json keeps the figures
+# of the functions left out from an earlier report. bench-each runs each bench on its own.
 bench: $(STAMP) $(SPLINK_STAMP)
 	$(PY) bench/report.py --runs $(or $(RUNS),3) --latency-ms $(or $(LATENCY_MS),30) $(if $(ONLY),--only $(ONLY)) \
-	  $(if $(QUICK),--quick)
+	  $(if $(QUICK),--quick) $(if $(MERGE),--merge $(MERGE))
 
 bench-each: $(STAMP)
 	@for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

@@ -1,12 +1,15 @@
 """`make bench`: every function's benchmark, each in its own process, `--runs` times; one report of medians.
 
     .venv/bin/python bench/report.py [--quick] [--runs 3] [--latency-ms 30] [--only gmail-sync,salesforce-sync]
-        [--out bench/report.md]
+        [--out bench/report.md] [--merge bench/report.json]
 
 Each bench writes its figures as JSON (`--json PATH`); the runs are interleaved (run 1 of every bench, then run 2,
 ...) so that a slow spell of the machine spreads over all of them. Every figure is the median of the runs with
 their min and max; the ratios of a larger size to the smallest are taken run by run, then summarised the same way.
 `--quick` runs tiny sizes (a smoke run: its figures show the harness works, not how fast the functions are).
+Beside the report, `<out>.json` keeps its figures, header and settings; `--merge` such a file takes the figures
+of the functions this run leaves out (`--only`) from it, so a long report can be measured a few functions at a
+time, and the header then says which functions came from which earlier run.
 """
 
 from __future__ import annotations
@@ -393,6 +396,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="delay per sandbox answer, for the benches that take it (default 30)")
     parser.add_argument("--only", help="comma-separated function names (default: all)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "report.md")
+    parser.add_argument("--merge", type=Path, help="an earlier <out>.json: its figures of the functions not run now")
     args = parser.parse_args(argv)
     names = args.only.split(",") if args.only else [b.function for b in BENCHES]
     unknown = set(names) - {b.function for b in BENCHES}
@@ -408,10 +412,30 @@ def main(argv: list[str] | None = None) -> int:
     settings = (f"{args.runs} run(s) of each bench, {'quick (tiny) sizes' if args.quick else 'default sizes'}, "
                 f"{args.latency_ms:g} ms injected latency per sandbox answer "
                 f"({', '.join(b.function for b in benches if b.latency) or 'no bench here takes it'}).")
+    if args.merge:
+        figures, settings = merged(json.loads(args.merge.read_text()), figures, settings, set(names))
     text = render(figures, header, settings)
     args.out.write_text(text)
+    args.out.with_suffix(".json").write_text(json.dumps({"header": header, "settings": settings,
+                                                         "figures": figures}, indent=1))
     print(text)
     return 0
+
+
+def merged(earlier: dict[str, Any], figures: list[Figure], settings: str, ran: set[str]) -> tuple[list[Figure], str]:
+    """This run's figures and an earlier report's of the functions not run now (bench_quality.py's figures go
+    with `quality`); the settings say which came from where."""
+    def bench_of(figure: Figure) -> str:
+        return "quality" if is_quality(figure) else str(figure["function"])
+
+    kept = [f for f in earlier["figures"] if bench_of(f) not in ran]
+    if not kept:
+        return figures, settings
+    names = ", ".join(dict.fromkeys(bench_of(f) for f in kept))
+    when = earlier.get("header", {})
+    note = (f" {names}: from an earlier report (commit {when.get('commit', 'unknown')}, {when.get('date', 'unknown')}:"
+            f" {earlier.get('settings', '')})")
+    return [*figures, *kept], settings + note
 
 
 if __name__ == "__main__":

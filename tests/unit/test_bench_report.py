@@ -433,3 +433,19 @@ def test_given_display_names_when_split_for_splink_then_first_and_last_lowercase
     assert er_peers._names("Cher") == {"first_name": "cher", "last_name": None}
     assert er_peers._names("") == {"first_name": None, "last_name": None}
     assert er_peers._names("ann@acme.test") == {"first_name": None, "last_name": None}
+
+
+def test_given_an_earlier_report_when_merged_then_only_the_functions_not_run_now_are_taken_from_it() -> None:
+    earlier = {"header": {"commit": "abc1234", "date": "2026-12-01 10:00 UTC"}, "settings": "3 run(s).",
+               "figures": [*CANNED, *QUALITY_CANNED]}
+    now = [{**CANNED[0], "records_per_s": 99.0}]
+
+    figures, settings = report.merged(earlier, now, "1 run(s).", {"gmail-sync"})
+
+    assert figures[0]["records_per_s"] == 99.0
+    assert [f["function"] for f in figures[1:]] == ["entity-resolution", "entity-resolution", "entity-resolution",
+                                                    "entity-resolution", "account-scoring"]
+    assert settings == ("1 run(s). entity-resolution, quality: from an earlier report (commit abc1234, "
+                        "2026-12-01 10:00 UTC: 3 run(s).)")
+    assert report.merged(earlier, now, "1 run(s).", {"gmail-sync", "entity-resolution", "quality"}) == (
+        now, "1 run(s).")
