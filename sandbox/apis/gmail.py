@@ -1,8 +1,9 @@
 """Gmail API v1 fake over the world's mailboxes, with batch requests, history, per-user quota and delegation.
 
-- GET /gmail/v1/users/{userId}/profile; /messages (q `after:`/`before:` as epoch seconds or YYYY/MM/DD,
-  labelIds, includeSpamTrash, maxResults ≤ 500, pageToken — 400 "Invalid pageToken" for one handed out before
-  `store.expire_page_tokens`); /messages/{id} (format minimal|metadata|full|raw);
+- GET /gmail/v1/users/{userId}/profile; /messages (q `after:`/`before:` as epoch seconds or YYYY/MM/DD and
+  excluded labels `-in:chats`, `-category:social`, `-label:Name`; labelIds, includeSpamTrash, maxResults ≤ 500,
+  pageToken — 400 "Invalid pageToken" for one handed out before `store.expire_page_tokens`);
+  /messages/{id} (format minimal|metadata|full|raw);
   /history (startHistoryId, historyTypes, labelId, maxResults ≤ 500, pageToken; 404 once the id has expired).
 - POST /batch/gmail/v1 and /batch (where the Python client posts): multipart/mixed of `application/http`
   calls, at most 100; every part is answered on its own (200, 404, 429 …) inside an outer 200. Parts beyond
@@ -23,6 +24,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -72,17 +74,46 @@ def _bound(value: str) -> int:
     return epoch_ms(day)
 
 
-def _filters(q: str) -> tuple[int | None, int | None]:
+IN_LABELS = {"inbox": "INBOX", "sent": "SENT", "spam": "SPAM", "trash": "TRASH", "chats": "CHAT", "drafts": "DRAFT",
+             "starred": "STARRED", "important": "IMPORTANT"}
+"""Gmail's `in:` names and the system label each one means."""
+
+
+@dataclass(frozen=True)
+class Query:
+    """What the fake understands of `q`: after:/before: bounds and excluded labels (`-in:chats`,
+    `-category:social`, `-label:Payroll`); anything else is refused so a client cannot rely on more."""
+
+    after: int | None = None
+    before: int | None = None
+    excluded: frozenset[str] = frozenset()
+
+
+def _label_of(name: str, value: str) -> str | None:
+    if name == "in":
+        return IN_LABELS.get(value.lower())
+    if name == "category":
+        return f"CATEGORY_{value.upper()}"
+    if name == "label":
+        return value
+    return None
+
+
+def _filters(q: str) -> Query:
     after = before = None
+    excluded: set[str] = set()
     for term in q.split():
         name, _, value = term.partition(":")
-        if name.lower() == "after" and value:
+        name = name.lower()
+        if name == "after" and value:
             after = _bound(value)
-        elif name.lower() == "before" and value:
+        elif name == "before" and value:
             before = _bound(value)
+        elif name.startswith("-") and value and (label := _label_of(name[1:], value)) is not None:
+            excluded.add(label)
         else:
-            raise QueryError(f"The fake supports after: and before: only, not {term!r}")
-    return after, before
+            raise QueryError(f"The fake supports after:, before: and -in:/-category:/-label: only, not {term!r}")
+    return Query(after, before, frozenset(excluded))
 
 
 def _page_size(args: MultiDict[str, str], default: int = 100) -> int:
@@ -157,10 +188,12 @@ class GmailFake:
         return self._history(box, args)
 
     def _list(self, box: Mailbox, args: MultiDict[str, str]) -> ApiReply:
-        after, before = _filters(args.get("q", ""))
+        query = _filters(args.get("q", ""))
         wanted = set(args.getlist("labelIds"))
         hidden = set() if args.get("includeSpamTrash", "false").lower() == "true" else {"SPAM", "TRASH"}
-        matched = [m for m in box.listing() if _keep(m, after, before, wanted) and not hidden & set(m.labels)]
+        hidden |= query.excluded
+        matched = [m for m in box.listing()
+                   if _keep(m, query.after, query.before, wanted) and not hidden & set(m.labels)]
         token = args.get("pageToken")
         if token and token in box.expired_page_tokens:
             raise QueryError("Invalid pageToken")

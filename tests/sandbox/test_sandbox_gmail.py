@@ -86,6 +86,27 @@ def test_given_an_after_query_then_only_mail_received_since_is_listed(running: S
     assert api(running, f"{mailbox}/messages", q="from:someone").status_code == 400
 
 
+def test_given_excluded_labels_in_the_query_then_mail_with_any_of_them_is_not_listed(
+        running: Sandbox, gmail: GmailFake) -> None:
+    mailbox = running.world.mailboxes[2]
+    personal = gmail.store.add_message(mailbox, labels=["INBOX", "CATEGORY_PERSONAL"])
+    chat = gmail.store.add_message(mailbox, labels=["CHAT"])
+    payroll = gmail.store.add_message(mailbox, labels=["INBOX", "Payroll"])
+    every = {m["id"] for m in api(running, f"{mailbox}/messages", maxResults=500).json()["messages"]}
+
+    body = api(running, f"{mailbox}/messages", maxResults=500,
+               q="-category:personal -in:chats -label:Payroll").json()
+
+    added = {personal.email.message_id, chat.email.message_id, payroll.email.message_id}
+    assert added <= every
+    assert {m["id"] for m in body["messages"]} == every - added
+    assert body["resultSizeEstimate"] == len(every) - 3
+    only_chat = {m["id"] for m in api(running, f"{mailbox}/messages", maxResults=500, q="-in:chats").json()["messages"]}
+    assert only_chat == every - {chat.email.message_id}
+    for refused in ("in:chats", "-in:nowhere", "-category", "label:Payroll"):
+        assert api(running, f"{mailbox}/messages", q=refused).status_code == 400, refused
+
+
 def test_given_the_four_formats_then_each_carries_what_gmail_documents(running: Sandbox, gmail: GmailFake) -> None:
     mailbox = running.world.mailboxes[0]
     stored = gmail.store.messages_of(mailbox)[0]
