@@ -6,6 +6,7 @@ as `***` and may hold a Secret Manager reference that is resolved (and re-read a
 
 from __future__ import annotations
 
+import re
 from typing import Any, Self
 
 from pydantic import Field, field_validator
@@ -76,3 +77,27 @@ class CommonSettings(BaseSettings):
     def masked(self) -> dict[str, Any]:
         """The settings as a dict safe to print or log (secrets shown as ***)."""
         return self.model_dump(mode="json")
+
+
+DOMAIN_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+class CompanySettings(CommonSettings):
+    """Settings of the jobs that tell the company's own people from customers (entity-resolution, gmail-sync)."""
+
+    company_domains: str = Field(
+        "", description="comma-separated email domains of the company itself: addresses on them (and every "
+                        "Salesforce user's address) are internal and never matched to customers")
+
+    @field_validator("company_domains")
+    @classmethod
+    def _domains(cls, value: str) -> str:
+        domains = [part.strip().lower().rstrip(".") for part in value.split(",") if part.strip()]
+        bad = [d for d in domains if not DOMAIN_NAME.match(d)]
+        if bad:
+            raise ValueError(f"COMPANY_DOMAINS holds values that are not domain names: {bad}")
+        return ",".join(domains)
+
+    @property
+    def company_domain_list(self) -> list[str]:
+        return [d for d in self.company_domains.split(",") if d]

@@ -32,6 +32,7 @@ locals {
       source_dir  = "gmail_sync"
       env = {
         GMAIL_MAILBOXES = jsonencode(var.gmail_mailboxes)
+        COMPANY_DOMAINS = join(",", var.company_domains)
       }
       secrets       = {}
       project_roles = []

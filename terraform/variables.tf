@@ -328,7 +328,7 @@ variable "vertex_location" {
 
 variable "company_domains" {
   type        = list(string)
-  description = "Email domains of the company itself (COMPANY_DOMAINS of entity-resolution): addresses on them are internal and never matched to customers. Empty: only Salesforce users' addresses count as internal."
+  description = "Email domains of the company itself (COMPANY_DOMAINS of entity-resolution and gmail-sync): addresses on them are internal, never matched to customers, and mail with no other participant is not stored. Empty: only Salesforce users' addresses (and the synced mailboxes' domains, for gmail-sync) count as internal."
   default     = []
 }
 

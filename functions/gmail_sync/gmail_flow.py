@@ -25,7 +25,8 @@ from typing import Any
 
 from gmail_api import HistoryExpiredError, MailboxApi, PageEnd, PageTokenRejectedError
 from gmail_checkpoint import Listing, scope_of
-from gmail_mime import parse_message
+from gmail_mime import ParsedMessage, parse_message
+from gmail_privacy import MailFilter
 from gmail_rows import VOLATILE, RowBuffer
 
 from shared.budget import TimeBudget, unlimited
@@ -77,6 +78,7 @@ class MailboxSync:
     fallback_margin: dt.timedelta
     clock: Callable[[], dt.datetime] = utcnow
     budget: TimeBudget = field(default_factory=unlimited)
+    mail_filter: MailFilter = field(default_factory=MailFilter)
     counts: Counter[str] = field(default_factory=Counter)
 
     def run(self, sync_type: str, since: dt.date | None = None) -> Counter[str]:
@@ -153,7 +155,7 @@ class MailboxSync:
             skipped += len(stored)
             return [i for i in wanted if i not in stored]
 
-        for item in self.api.listing(listing.q(), first, select, more=lambda: not self.budget.exhausted):
+        for item in self.api.listing(self._q(listing), first, select, more=lambda: not self.budget.exhausted):
             if isinstance(item, PageEnd):
                 self._merge(buffer)
                 self._delete(gone)
@@ -175,7 +177,7 @@ class MailboxSync:
             parsed = parse_message(resource, self.body_max_chars)
             if (at := epoch_seconds(parsed.internal_at)) is not None:
                 dates[message_id] = at
-            if buffer.add(self.mailbox, parsed, self.run_id, self.clock()):
+            if self._kept(parsed) and buffer.add(self.mailbox, parsed, self.run_id, self.clock()):
                 self._merge(buffer)
 
     def _first_page(self, listing: Listing) -> dict[str, Any]:
@@ -183,14 +185,14 @@ class MailboxSync:
         receipt time instead (one second later, so mail of that second is listed again: stored ids are
         skipped, committed ones carried)."""
         try:
-            return self.api.list_first(listing.q(), listing.page_token)
+            return self.api.list_first(self._q(listing), listing.page_token)
         except PageTokenRejectedError as refused:
             if listing.oldest is not None:
                 listing.before = listing.oldest + 1
             log.warning("%s; listing again before %s", refused, listing.before, extra={"scope": self.mailbox})
             listing.page_token = None
             self._save(listing)
-            return self.api.list_first(listing.q(), None)
+            return self.api.list_first(self._q(listing), None)
 
     def _complete(self, listing: Listing, skipped: int) -> None:
         if listing.history_id is not None:
@@ -241,10 +243,22 @@ class MailboxSync:
                 gone.append(message_id)
                 continue
             parsed = parse_message(resource, self.body_max_chars)
-            if buffer.add(self.mailbox, parsed, self.run_id, self.clock()):
+            if self._kept(parsed) and buffer.add(self.mailbox, parsed, self.run_id, self.clock()):
                 self._merge(buffer)
         self._merge(buffer)
         return gone
+
+    def _q(self, listing: Listing) -> str | None:
+        """The listing's query with the privacy filter's label exclusions (excluded mail costs no quota)."""
+        return " ".join(t for t in (listing.q(), self.mail_filter.list_terms()) if t) or None
+
+    def _kept(self, message: ParsedMessage) -> bool:
+        """False for a message the privacy filter skips: nothing of it is stored, its reason is counted."""
+        reason = self.mail_filter.reason(message)
+        if reason is None:
+            return True
+        self.counts[f"gmail_skipped_{reason}"] += 1
+        return False
 
     def _merge(self, buffer: RowBuffer) -> None:
         """Participants and attachments first, the messages last: a stored message is what makes a later run skip

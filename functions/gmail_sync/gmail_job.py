@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from gmail_api import MailboxApi
 from gmail_auth import mailbox_credentials, runtime_identity
 from gmail_flow import MailboxSync
+from gmail_privacy import REASONS
 from gmail_quota import QuotaPacer, project_limiter, quota_limiter
 from gmail_settings import GmailParams, GmailSettings
 from google.auth.credentials import Credentials
@@ -81,7 +82,8 @@ def sync_mailbox(mailbox: str, params: GmailParams, clients: GmailClients, wareh
                  ledger: RunLedger, run_id: str, budget: TimeBudget) -> MailboxOutcome:
     settings = clients.settings
     sync = MailboxSync(mailbox, clients.api(mailbox), warehouse, ledger, run_id, settings.gmail_body_max_chars,
-                       dt.timedelta(hours=settings.gmail_history_fallback_margin_hours), budget=budget)
+                       dt.timedelta(hours=settings.gmail_history_fallback_margin_hours), budget=budget,
+                       mail_filter=settings.mail_filter)
     try:
         sync.run(params.sync_type, params.since)
     except Exception as stopped:  # re-raised in the mailbox's result scope, after its counts are added
@@ -121,4 +123,5 @@ def run(params: GmailParams, ctx: JobContext[GmailSettings]) -> JobResult:
 
 
 SPEC = JobSpec("gmail-sync", "gmail", GmailParams, GmailSettings, run, GmailClients, count_keys=(
-    "gmail_messages", "gmail_participants", "gmail_attachments", "gmail_messages_deleted", "history_fallbacks"))
+    "gmail_messages", "gmail_participants", "gmail_attachments", "gmail_messages_deleted", "history_fallbacks",
+    *(f"gmail_skipped_{reason}" for reason in REASONS)))

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from typing import Annotated, Any, Literal
 
+from gmail_privacy import QUERY_TERMS, MailFilter
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 from pydantic_settings import NoDecode
@@ -14,13 +15,26 @@ from shared.entrypoint import JobParams
 from shared.log import get_logger
 from shared.params import IsoDate
 from shared.secrets import Secret
-from shared.settings import CommonSettings
+from shared.settings import DOMAIN_NAME, CompanySettings
 
 GMAIL_READONLY = "https://www.googleapis.com/auth/gmail.readonly"
 log = get_logger(__name__)
 
 
-class GmailSettings(CommonSettings):
+DEFAULT_SKIP_LABELS = ["CATEGORY_PERSONAL", "CATEGORY_SOCIAL", "CHAT", "SPAM", "TRASH"]
+
+
+def _listed(value: Any) -> Any:
+    """A JSON array, or values separated by commas, as a list of stripped non-empty strings."""
+    if isinstance(value, str):
+        text = value.strip()
+        value = json.loads(text) if text.startswith("[") else text.split(",")
+    if isinstance(value, list):
+        return [str(item).strip() for item in value if str(item).strip()]
+    return value
+
+
+class GmailSettings(CompanySettings):
     gmail_mailboxes: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="mailboxes to sync: a JSON array, or addresses separated by commas")
     gmail_api_base_url: str = Field("https://gmail.googleapis.com", description="Gmail API root")
@@ -49,15 +63,52 @@ class GmailSettings(CommonSettings):
     gmail_history_fallback_margin_hours: float = Field(
         24.0, ge=0, description="when history has expired, re-list mail since the last sync minus this margin")
 
+    gmail_external_only: bool = Field(
+        True, description="store only messages with at least one participant outside the company (COMPANY_DOMAINS "
+                          "and the synced mailboxes' domains)")
+    gmail_skip_labels: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: list(DEFAULT_SKIP_LABELS),
+        description="labels whose messages are not stored and not listed (a JSON array or comma-separated): "
+                    + ", ".join(QUERY_TERMS) + "; empty: none")
+    gmail_exclude: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="addresses and domains (with their subdomains) whose messages are not "
+                                          "stored: a participant on the list excludes the message")
+
     @field_validator("gmail_mailboxes", mode="before")
     @classmethod
     def _mailbox_list(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            text = value.strip()
-            value = json.loads(text) if text.startswith("[") else [a for a in text.split(",")]
-        if isinstance(value, list):
-            return [str(address).strip().lower() for address in value if str(address).strip()]
-        return value
+        listed = _listed(value)
+        return [a.lower() for a in listed] if isinstance(listed, list) else listed
+
+    @field_validator("gmail_skip_labels", mode="before")
+    @classmethod
+    def _skip_labels(cls, value: Any) -> Any:
+        listed = _listed(value)
+        if not isinstance(listed, list):
+            return listed
+        labels = [label.upper() for label in listed]
+        unknown = [label for label in labels if label not in QUERY_TERMS]
+        if unknown:
+            raise ValueError(f"GMAIL_SKIP_LABELS holds labels it cannot skip: {unknown}; allowed: "
+                             + ", ".join(QUERY_TERMS))
+        return labels
+
+    @field_validator("gmail_exclude", mode="before")
+    @classmethod
+    def _exclusions(cls, value: Any) -> Any:
+        listed = _listed(value)
+        if not isinstance(listed, list):
+            return listed
+        entries = [entry.lower().rstrip(".") for entry in listed]
+        bad = [e for e in entries if not DOMAIN_NAME.match(e.rpartition("@")[2]) or e.startswith("@")]
+        if bad:
+            raise ValueError(f"GMAIL_EXCLUDE holds values that are neither addresses nor domains: {bad}")
+        return entries
+
+    @property
+    def mail_filter(self) -> MailFilter:
+        return MailFilter.of(self.gmail_skip_labels, self.gmail_exclude, self.company_domain_list,
+                             self.gmail_mailboxes, self.gmail_external_only)
 
 
 class GmailParams(JobParams):
