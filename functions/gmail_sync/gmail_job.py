@@ -21,6 +21,7 @@ from gmail_api import MailboxApi
 from gmail_auth import mailbox_credentials, runtime_identity
 from gmail_flow import MailboxSync
 from gmail_privacy import REASONS
+from gmail_purge import purge_mailbox
 from gmail_quota import QuotaPacer, project_limiter, quota_limiter
 from gmail_settings import GmailParams, GmailSettings
 from google.auth.credentials import Credentials
@@ -114,14 +115,30 @@ def sync_mailboxes(mailboxes: list[str], params: GmailParams, clients: GmailClie
     return result
 
 
+def purge_mailboxes(mailboxes: list[str], ctx: JobContext[GmailSettings]) -> JobResult:
+    """One scope per mailbox, one after another (warehouse statements only, no Gmail call)."""
+    result = JobResult()
+    for mailbox in mailboxes:
+        counts: Counter[str] = Counter()
+        with result.scope(mailbox) as outcome:
+            try:
+                purge_mailbox(mailbox, ctx.settings.mail_filter, ctx.warehouse, ctx.budget, counts)
+            finally:
+                outcome.rows = counts["gmail_messages_purged"]
+                result.add("gmail_messages_purged", counts["gmail_messages_purged"])
+    return result
+
+
 def run(params: GmailParams, ctx: JobContext[GmailSettings]) -> JobResult:
     mailboxes = [params.mailbox] if params.mailbox else list(ctx.settings.gmail_mailboxes)
     if not mailboxes:
         raise ValueError("no mailboxes to sync: set GMAIL_MAILBOXES")
+    if params.purge:
+        return purge_mailboxes(mailboxes, ctx)
     clients = ctx.clients if isinstance(ctx.clients, GmailClients) else GmailClients(ctx.settings)
     return sync_mailboxes(mailboxes, params, clients, ctx.warehouse, ctx.ledger, ctx.run_id, ctx.budget)
 
 
 SPEC = JobSpec("gmail-sync", "gmail", GmailParams, GmailSettings, run, GmailClients, count_keys=(
     "gmail_messages", "gmail_participants", "gmail_attachments", "gmail_messages_deleted", "history_fallbacks",
-    *(f"gmail_skipped_{reason}" for reason in REASONS)))
+    *(f"gmail_skipped_{reason}" for reason in REASONS), "gmail_messages_purged"))

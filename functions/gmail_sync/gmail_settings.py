@@ -116,6 +116,8 @@ class GmailParams(JobParams):
     sync_type: Literal["incremental", "full"] = "incremental"
     since: IsoDate | None = Field(None, description="full sync only: mail received on or after this date "
                                                     "(2000-01-01 to today)")
+    purge: bool = Field(False, description="sync nothing: remove the stored messages the current privacy filter "
+                                           "would not store")
 
     @field_validator("mailbox")
     @classmethod
@@ -136,6 +138,14 @@ class GmailParams(JobParams):
     def _only_for_full(cls, value: dt.date | None, info: ValidationInfo) -> dt.date | None:
         if value is not None and info.data.get("sync_type") != "full":
             raise ValueError("only allowed with sync_type 'full'")
+        return value
+
+
+    @field_validator("purge")
+    @classmethod
+    def _purge_alone(cls, value: bool, info: ValidationInfo) -> bool:
+        if value and (info.data.get("sync_type") == "full" or info.data.get("since") is not None):
+            raise ValueError("a purge syncs nothing: not allowed with sync_type 'full' or since")
         return value
 
 

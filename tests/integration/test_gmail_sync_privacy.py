@@ -128,3 +128,54 @@ def test_given_an_invalid_filter_setting_then_the_run_is_a_configuration_error_n
 
     assert status == 500 and named in answer["error"], answer
     assert gmail.warehouse.query("select count(*) as n from gmail_messages")[0]["n"] == 0
+
+
+def test_given_mail_stored_before_the_filter_when_purged_then_its_rows_embeddings_and_signals_go_and_the_rest_stay(
+        gmail: GmailHarness) -> None:
+    from shared import entrypoint
+
+    for name, value in (("GMAIL_EXTERNAL_ONLY", "false"), ("GMAIL_SKIP_LABELS", ""), ("GMAIL_EXCLUDE", "")):
+        gmail.monkeypatch.setenv(name, value)
+    mailbox = gmail.mailboxes[0]
+    mail = private_mail(gmail, mailbox)
+    gmail.sync({"sync_type": "full", "mailbox": mailbox})
+    everything = set(gmail.messages())
+    private = {mail[k].email.message_id for k in ("internal", "personal", "social", "law firm", "payroll")}
+    assert private <= {i for _, i in everything}
+    now = dt.datetime.now(dt.UTC)
+    gmail.warehouse.merge("activity_signals", [
+        {"kind": "email", "item_id": mail[k].email.rfc822_id, "mailbox": mailbox,
+         "message_id": mail[k].email.message_id, "subject": "s", "is_deleted": False, "computed_at": now}
+        for k in ("personal", "customer")])
+    gmail.warehouse.query("update gmail_messages set embedding = [0.6, 0.8], embedding_dim = 2 where mailbox = @m",
+                          {"m": mailbox})
+    gmail.warehouse.merge("gmail_participants", [{"mailbox": mailbox, "message_id": "orphan-1", "role": "to",
+                                                  "email_address": "x@customer.test", "ingested_at": now}])
+    for name in ("GMAIL_EXTERNAL_ONLY", "GMAIL_SKIP_LABELS"):
+        gmail.monkeypatch.delenv(name)
+    gmail.monkeypatch.setenv("GMAIL_EXCLUDE", f"{LAW_FIRM},payroll@adp-payroll.test")
+    entrypoint.reset_runtimes()
+    gmail.sandbox.log.clear()
+
+    answer = gmail.sync({"purge": True, "mailbox": mailbox})
+
+    assert answer["counts"]["gmail_messages_purged"] == len(private) + 1
+    assert set(gmail.messages()) == everything - {(mailbox, i) for i in private}
+    for table in ("gmail_participants", "gmail_attachments", "activity_signals"):
+        left = {r["message_id"] for r in gmail.warehouse.query(
+            f"select message_id from {table} where mailbox = @m", {"m": mailbox})}
+        assert not left & (private | {"orphan-1"}), table
+    assert {r["message_id"] for r in gmail.warehouse.query("select message_id from activity_signals")} == \
+        {mail["customer"].email.message_id}
+    assert gmail.messages(mailbox)[(mailbox, mail["customer"].email.message_id)]["embedding_dim"] == 2
+    assert gmail.sandbox.log.matching() == []
+    assert gmail.sync({"purge": True, "mailbox": mailbox})["counts"]["gmail_messages_purged"] == 0
+
+
+@pytest.mark.parametrize("body", [{"purge": True, "sync_type": "full"},
+                                  {"purge": True, "sync_type": "full", "since": "2026-01-01"}, {"purge": "yes"}])
+def test_given_a_purge_with_sync_fields_when_requested_then_400_naming_the_field(
+        gmail: GmailHarness, body: dict[str, object]) -> None:
+    status, answer = gmail.run(body)
+
+    assert status == 400 and answer["field"] == "purge", answer
