@@ -31,8 +31,11 @@ locals {
       description = "Gmail mailboxes -> gmail_messages, gmail_participants (domain-wide delegation, incremental by history id)"
       source_dir  = "gmail_sync"
       env = {
-        GMAIL_MAILBOXES = jsonencode(var.gmail_mailboxes)
-        COMPANY_DOMAINS = join(",", var.company_domains)
+        GMAIL_MAILBOXES     = jsonencode(var.gmail_mailboxes)
+        COMPANY_DOMAINS     = join(",", var.company_domains)
+        GMAIL_EXTERNAL_ONLY = tostring(var.gmail_external_only)
+        GMAIL_SKIP_LABELS   = join(",", var.gmail_skip_labels)
+        GMAIL_EXCLUDE       = join(",", var.gmail_exclude)
       }
       secrets       = {}
       project_roles = []

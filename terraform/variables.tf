@@ -249,6 +249,24 @@ variable "gmail_mailboxes" {
   default     = []
 }
 
+variable "gmail_external_only" {
+  type        = bool
+  description = "gmail-sync stores only messages with a participant outside the company (GMAIL_EXTERNAL_ONLY): not on company_domains nor on a synced mailbox's domain."
+  default     = true
+}
+
+variable "gmail_skip_labels" {
+  type        = list(string)
+  description = "Labels whose messages gmail-sync neither lists nor stores (GMAIL_SKIP_LABELS): CATEGORY_PERSONAL, CATEGORY_SOCIAL, CATEGORY_PROMOTIONS, CATEGORY_UPDATES, CATEGORY_FORUMS, CHAT, SPAM, TRASH. Empty: none."
+  default     = ["CATEGORY_PERSONAL", "CATEGORY_SOCIAL", "CHAT", "SPAM", "TRASH"]
+}
+
+variable "gmail_exclude" {
+  type        = list(string)
+  description = "Addresses and domains (with their subdomains) whose mail gmail-sync does not store (GMAIL_EXCLUDE): a law firm, payroll. Stored mail is removed by a {\"purge\": true} request."
+  default     = []
+}
+
 variable "salesforce_auth" {
   type        = string
   description = "Salesforce login flow (SALESFORCE_AUTH): jwt (needs salesforce_username and the salesforce-private-key secret) or client_credentials (salesforce-client-secret)."
