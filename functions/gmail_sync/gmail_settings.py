@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from gmail_privacy import QUERY_TERMS, MailFilter
@@ -32,6 +33,18 @@ def _listed(value: Any) -> Any:
     if isinstance(value, list):
         return [str(item).strip() for item in value if str(item).strip()]
     return value
+
+
+def _checked(value: Any, normalise: Callable[[str], str], invalid: Callable[[str], bool], problem: str) -> Any:
+    """A list setting's entries normalised; ValueError naming `problem` and the invalid ones."""
+    listed = _listed(value)
+    if not isinstance(listed, list):
+        return listed
+    entries = [normalise(entry) for entry in listed]
+    bad = [entry for entry in entries if invalid(entry)]
+    if bad:
+        raise ValueError(f"{problem}: {bad}")
+    return entries
 
 
 class GmailSettings(CompanySettings):
@@ -77,33 +90,20 @@ class GmailSettings(CompanySettings):
     @field_validator("gmail_mailboxes", mode="before")
     @classmethod
     def _mailbox_list(cls, value: Any) -> Any:
-        listed = _listed(value)
-        return [a.lower() for a in listed] if isinstance(listed, list) else listed
+        return _checked(value, str.lower, lambda _: False, "")
 
     @field_validator("gmail_skip_labels", mode="before")
     @classmethod
     def _skip_labels(cls, value: Any) -> Any:
-        listed = _listed(value)
-        if not isinstance(listed, list):
-            return listed
-        labels = [label.upper() for label in listed]
-        unknown = [label for label in labels if label not in QUERY_TERMS]
-        if unknown:
-            raise ValueError(f"GMAIL_SKIP_LABELS holds labels it cannot skip: {unknown}; allowed: "
-                             + ", ".join(QUERY_TERMS))
-        return labels
+        return _checked(value, str.upper, lambda label: label not in QUERY_TERMS,
+                        "GMAIL_SKIP_LABELS holds labels it cannot skip (allowed: " + ", ".join(QUERY_TERMS) + ")")
 
     @field_validator("gmail_exclude", mode="before")
     @classmethod
     def _exclusions(cls, value: Any) -> Any:
-        listed = _listed(value)
-        if not isinstance(listed, list):
-            return listed
-        entries = [entry.lower().rstrip(".") for entry in listed]
-        bad = [e for e in entries if not DOMAIN_NAME.match(e.rpartition("@")[2]) or e.startswith("@")]
-        if bad:
-            raise ValueError(f"GMAIL_EXCLUDE holds values that are neither addresses nor domains: {bad}")
-        return entries
+        return _checked(value, lambda e: e.lower().rstrip("."),
+                        lambda e: e.startswith("@") or not DOMAIN_NAME.match(e.rpartition("@")[2]),
+                        "GMAIL_EXCLUDE holds values that are neither addresses nor domains")
 
     @property
     def mail_filter(self) -> MailFilter:
