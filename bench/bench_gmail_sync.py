@@ -10,12 +10,16 @@ fake's per-user concurrency limit (parts of one batch beyond it answer 429 "Too 
 The sandbox runs in its own process, so the peak RSS printed is the function's alone. Figures: messages/s,
 HTTP round trips per 100 messages, batch parts refused for concurrency, peak quota units/s per mailbox as the
 fake accounted them (a 60 s moving average, how Gmail's 15,000 units/min counts) against the budget, calls
-refused for quota, peak RSS; then the batch sizes side by side.
+refused for quota, peak RSS; then the batch sizes side by side. `--internal-share F` makes that share of every
+mailbox's messages internal-only (from the mailbox to another synced one): the privacy filter (GMAIL_EXTERNAL_ONLY,
+on by default) fetches and drops them, so they cost quota and store nothing; the run's quota units per stored
+message against a run without (`--internal-share 0`) is what the participant filter costs.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import random
@@ -39,6 +43,7 @@ from sandbox.env import settings_env  # noqa: E402
 from sandbox.gmail_store import CONCURRENT_PER_USER  # noqa: E402
 from sandbox.server import Sandbox  # noqa: E402
 from sandbox.world import build_world  # noqa: E402
+from sandbox.world_models import Address  # noqa: E402
 from shared import entrypoint  # noqa: E402
 from shared.log import configure_logging  # noqa: E402
 from shared.warehouse.base import observe_statements  # noqa: E402
@@ -63,10 +68,32 @@ def fill(sandbox: Sandbox, per_mailbox: int) -> int:
     return sum(len(store.messages_of(m)) for m in sandbox.world.mailboxes[:MAILBOXES])
 
 
-def serve(messages: int, budget: float, latency_ms: float, concurrency: int) -> None:
+def make_internal(sandbox: Sandbox, share: float) -> int:
+    """Replace `share` of every mailbox's messages by internal-only ones (the mailbox writing to another synced
+    mailbox, same receipt time); returns how many."""
+    store = gmail_fake(sandbox.app).store
+    rng = random.Random(f"{sandbox.world.seed}/bench-gmail-internal")
+    mailboxes = sandbox.world.mailboxes[:MAILBOXES]
+    replaced = 0
+    for number, mailbox in enumerate(mailboxes):
+        colleague = Address("Colleague", mailboxes[(number + 1) % len(mailboxes)])
+        live = store.messages_of(mailbox)
+        for message in rng.sample(live, round(share * len(live))):
+            store.delete_message(mailbox, message.email.message_id)
+            new_id = store.new_message_id(message.internal_at)
+            email = dataclasses.replace(message.email, message_id=new_id, thread_id=new_id, cc=[],
+                                        sender=Address("Rep", mailbox), to=[colleague],
+                                        rfc822_id=f"<internal-{new_id}@bench.test>")
+            store.add_message(mailbox, email=email, labels=list(message.labels), internal_at=message.internal_at)
+            replaced += 1
+    return replaced
+
+
+def serve(messages: int, budget: float, latency_ms: float, concurrency: int, internal_share: float) -> None:
     """The sandbox process: fill the mailboxes, print how to reach them, serve until stdin closes."""
     with Sandbox(build_world(seed=7, scale=1)) as sandbox:
         total = fill(sandbox, messages // MAILBOXES)
+        make_internal(sandbox, internal_share)
         store = gmail_fake(sandbox.app).store
         store.concurrent_per_user = concurrency or None
         quota = store.quota
@@ -85,10 +112,11 @@ def stats(url: str) -> dict[str, Any]:
 
 
 def measure(messages: int, budget: float, latency_ms: float, batch_size: int, concurrency: int,
-            workers: int | None = None) -> dict[str, Any]:
+            workers: int | None = None, internal_share: float = 0.0) -> dict[str, Any]:
     """The function process: sync through the HTTP entry point against the sandbox process."""
     server = subprocess.Popen([sys.executable, __file__, "--serve", str(messages), "--budget", str(budget),
-                               "--latency-ms", str(latency_ms), "--concurrency", str(concurrency)],
+                               "--latency-ms", str(latency_ms), "--concurrency", str(concurrency),
+                               "--internal-share", str(internal_share)],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert server.stdin and server.stdout
     try:
@@ -98,7 +126,7 @@ def measure(messages: int, budget: float, latency_ms: float, batch_size: int, co
                                "GMAIL_QUOTA_UNITS_PER_SECOND": str(budget), "GMAIL_BATCH_SIZE": str(batch_size),
                                **({"GMAIL_MAX_WORKERS": str(workers)} if workers else {})})
             return {"batch_size": batch_size, "concurrency": concurrency, "workers": workers,
-                    **sync_twice(sandbox["url"], sandbox["messages"])}
+                    "internal_share": internal_share, **sync_twice(sandbox["url"], sandbox["messages"])}
     finally:
         server.stdin.close()
         server.wait(timeout=60)
@@ -128,6 +156,8 @@ def sync_twice(url: str, total: int) -> dict[str, Any]:
         "concurrency_refused": sum(q["concurrency_refused"] for q in quota.values()),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "exact_seconds": seconds, "statements": len(statements),
+        "skipped_internal": answer["counts"].get("gmail_skipped_internal", 0),
+        "units": sum(q["units"] for q in quota.values()),
     }
 
 
@@ -144,6 +174,10 @@ def report(figures: dict[str, Any], budget: float, latency_ms: float) -> None:
           f"average{short}) vs budget {budget:g}; run mean {figures['mean_units_per_s']}; "
           f"{figures['refused']} refused")
     print(f"  idle incremental run    {figures['idle_incremental_requests']} requests")
+    stored = figures["messages"] - figures["skipped_internal"]
+    print(f"  privacy filter          {figures['skipped_internal']:,} internal-only messages fetched and dropped "
+          f"({figures['internal_share']:.0%} made internal); {figures['units']:,.0f} quota units in all, "
+          f"{figures['units'] / max(stored, 1):.2f} per stored message")
     print(f"  peak RSS                {figures['peak_rss_mb']} MB (the function's process; the sandbox runs apart)")
 
 
@@ -159,6 +193,8 @@ def main() -> int:
     parser.add_argument("--baseline", choices=("small", "none"), default="small",
                         help="the origin's way as the baseline: one message per request, one mailbox at a time "
                              "(GMAIL_BATCH_SIZE=1, GMAIL_MAX_WORKERS=1), at the first size only (small)")
+    parser.add_argument("--internal-share", type=float, default=0.0,
+                        help="share of every mailbox's messages made internal-only (the privacy filter drops them)")
     parser.add_argument("--batch", type=int, default=50, help=argparse.SUPPRESS)
     parser.add_argument("--workers", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
@@ -166,10 +202,11 @@ def main() -> int:
     args = parser.parse_args()
     configure_logging("WARNING", stream=sys.stderr)
     if args.serve:
-        serve(args.serve, args.budget, args.latency_ms, args.concurrency)
+        serve(args.serve, args.budget, args.latency_ms, args.concurrency, args.internal_share)
         return 0
     if args.one:
-        print(json.dumps(measure(args.one, args.budget, args.latency_ms, args.batch, args.concurrency, args.workers)))
+        print(json.dumps(measure(args.one, args.budget, args.latency_ms, args.batch, args.concurrency, args.workers,
+                                 args.internal_share)))
         return 0
     figures = []
     for number, size in enumerate(args.messages):
@@ -180,7 +217,8 @@ def main() -> int:
         for batch, workers in plan:
             done = subprocess.run([sys.executable, __file__, "--one", str(size), "--budget", str(args.budget),
                                    "--latency-ms", str(args.latency_ms), "--batch", str(batch), "--concurrency",
-                                   str(args.concurrency), *(["--workers", str(workers)] if workers else [])],
+                                   str(args.concurrency), *(["--workers", str(workers)] if workers else []),
+                                   "--internal-share", str(args.internal_share)],
                                   capture_output=True, text=True, check=True)
             runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
             report(runs[-1], args.budget, args.latency_ms)
@@ -199,7 +237,8 @@ NAIVE = "per-message sequential"
 
 def figure(run: dict[str, Any], size: int, budget: float, latency_ms: float) -> dict[str, Any]:
     """One run's figures in bench/report.py's shape; quota: the busiest mailbox's mean units/s over the run."""
-    return {"function": "gmail-sync", "variant": f"batch {run['batch_size']}", "size": size,
+    internal = f", {run['internal_share']:.0%} internal" if run.get("internal_share") else ""
+    return {"function": "gmail-sync", "variant": f"batch {run['batch_size']}{internal}", "size": size,
             "records": run["messages"], "seconds": run["exact_seconds"],
             "records_per_s": run["messages"] / run["exact_seconds"], "round_trips": run["round_trips"],
             "peak_rss_mb": run["peak_rss_mb"], "statements": run["statements"],
