@@ -27,6 +27,7 @@ from sandbox.apis.gmail import gmail_fake
 from sandbox.dialpad_wire import ABSENT, epoch_ms
 from sandbox.gmail_render import render
 from sandbox.gmail_store import StoredMessage
+from sandbox.world import SELLER_DOMAIN
 from sandbox.world_models import Address, Call
 from sandbox.world_transcripts import TranscriptLine
 from shared.log import current_context
@@ -209,7 +210,10 @@ def _gmail(stage: Stage) -> Injection:
     store = gmail_fake(stage.sandbox.app).store
     seed = stage.sandbox.state.world.seed
     box = max(store.mailboxes.values(), key=lambda b: len(b.messages))
-    plain = [m for m in box.listing() if not m.email.attachments and not m.email.has_html]
+    # a customer among the recipients: with its From replaced the mail still has someone outside the company, so
+    # gmail-sync's privacy filter (internal-only mail is not stored) keeps it
+    plain = [m for m in box.listing() if not m.email.attachments and not m.email.has_html
+             and any(not a.email.lower().endswith("@" + SELLER_DOMAIN) for a in (*m.email.to, *m.email.cc))]
     template = plain[len(plain) // 2]
     injection = Injection()
     added: list[StoredMessage] = []
