@@ -144,7 +144,8 @@ class Mailbox:
         self.messages: dict[str, StoredMessage] = {}
         self.history: list[HistoryEvent] = []
         self.templates = sorted(emails, key=lambda e: (e.history_id, e.message_id))
-        """The world's mail of this mailbox, which `add_message` copies."""
+        """The world's mail of this mailbox; `add_message` copies its customer mail (not the private mail)."""
+        self.copyable = [email for email in self.templates if not email.private]
         for email in self.templates:
             stored = StoredMessage(email, list(email.labels), internal_time(seed, email), email.history_id)
             self.messages[email.message_id] = stored
@@ -224,7 +225,7 @@ class GmailStore:
     def add_message(self, mailbox: str, email: Email | None = None, labels: list[str] | None = None,
                     internal_at: datetime | None = None) -> StoredMessage:
         """Deliver a message now (Gmail's internalDate = arrival). Without `email`, a copy of one of the
-        mailbox's messages under a new id, Message-ID and date."""
+        mailbox's customer messages under a new id, Message-ID and date."""
         with self.lock:
             box = self._box(mailbox)
             arrived = internal_at or datetime.now(UTC)
@@ -235,7 +236,7 @@ class GmailStore:
             return stored
 
     def _fresh_copy(self, box: Mailbox, at: datetime) -> Email:
-        template = box.templates[self._ids.randrange(len(box.templates))]
+        template = box.copyable[self._ids.randrange(len(box.copyable))]
         message_id = self.new_message_id(at)
         return dataclasses.replace(
             template, message_id=message_id, thread_id=message_id, sent_at=at.replace(microsecond=0),

@@ -12,6 +12,7 @@ from sandbox.world_identity import PER_CASE
 from sandbox.world_mail import Mail, MailWriter, Plan, assign_history_ids
 from sandbox.world_models import Address
 from sandbox.world_people import short_company, slugify
+from sandbox.world_private import write_private_mail
 from sandbox.world_schema import SfRecord
 from sandbox.world_signals import SIGNAL_MAIL_PER_SCALE, write_auto_replies, write_negatives
 from sandbox.world_truth import Identity, Truth
@@ -175,13 +176,14 @@ def write_mail_cases(writer: MailWriter) -> None:
 
 
 def build_mail(ctx: GenContext, crm: Crm, truth: Truth) -> Mail:
-    """The ordinary mail, then the case threads and the signals (each from its own random stream), then Gmail
-    history ids."""
+    """The ordinary mail, then the case threads and the signals (each from its own random stream), then the
+    private mail the privacy filter leaves out, then Gmail history ids."""
     writer = MailWriter(ctx, crm, truth)
     writer.write((600 - CASE_MAIL_PER_SCALE - SIGNAL_MAIL_PER_SCALE) * ctx.scale)
     write_mail_cases(writer)
     write_negatives(writer)
     write_auto_replies(writer)
+    writer.mail.emails.extend(write_private_mail(ctx, crm))
     assign_history_ids(writer.mail.emails, ctx)
     return writer.mail
 

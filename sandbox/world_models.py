@@ -57,6 +57,9 @@ class Email:
     attachments: list[Attachment] = field(default_factory=list)
     has_html: bool = False
     history_id: int = 0
+    private: str | None = None
+    """Why gmail-sync's default privacy filter leaves this message out (`internal`, `label`); None for the mail
+    it stores. Truth for tests: the product never reads it."""
 
 
 @dataclass(slots=True)

@@ -83,9 +83,22 @@ class GmailHarness:
         rows = self.warehouse.query(f"select * from gmail_messages {where}", {"mailbox": mailbox} if mailbox else {})
         return {(row["mailbox"], row["message_id"]): row for row in rows}
 
-    def live_keys(self, mailbox: str | None = None) -> set[tuple[str, str]]:
+    def customer_mail(self, mailbox: str) -> list[StoredMessage]:
+        """The mailbox's live messages that the default privacy filter stores (the world marks the others)."""
+        return [m for m in self.store.messages_of(mailbox) if not m.email.private]
+
+    def live_keys(self, mailbox: str | None = None, private: bool = False) -> set[tuple[str, str]]:
+        """What a sync with the default privacy filter stores; `private` adds the mail that filter leaves out
+        (but for spam and trash, which no sync stores)."""
         return {(box, m.email.message_id) for box in ([mailbox] if mailbox else self.mailboxes)
-                for m in self.store.messages_of(box)}
+                for m in self.store.messages_of(box)
+                if not m.email.private or (private and not {"SPAM", "TRASH"} & set(m.labels))}
+
+    def listed_keys(self, mailbox: str | None = None) -> set[tuple[str, str]]:
+        """What a full listing hands over with the default skip labels in its `q`, so what a first sync fetches:
+        the customer mail and the internal-only mail, which is fetched and then left out."""
+        return {(box, m.email.message_id) for box in ([mailbox] if mailbox else self.mailboxes)
+                for m in self.store.messages_of(box) if m.email.private != "label"}
 
     def cursor(self, mailbox: str) -> str | None:
         rows = self.warehouse.query("select cursor_value from sync_state where job = 'gmail-sync' and scope = @s",

@@ -41,7 +41,7 @@ def test_given_the_mailboxes_when_a_full_sync_runs_then_every_message_parses_to_
     files = grouped(gmail, "gmail_attachments", ("filename", "mime_type", "size_bytes", "is_inline"))
     seen: collections.Counter[str] = collections.Counter()
     for mailbox in gmail.mailboxes:
-        for message in gmail.store.messages_of(mailbox):
+        for message in gmail.customer_mail(mailbox):
             truth, row = gmail.truth(message), rows[(mailbox, message.email.message_id)]
             seen[truth.variant] += 1
             if truth.from_html:
@@ -68,7 +68,7 @@ def test_given_the_tricky_mime_cases_then_charsets_dates_and_display_names_come_
     rows = gmail.messages()
     cases: dict[str, list[tuple[str, str]]] = collections.defaultdict(list)
     for mailbox in gmail.mailboxes:
-        for message in gmail.store.messages_of(mailbox):
+        for message in gmail.customer_mail(mailbox):
             truth = gmail.truth(message)
             cases[truth.variant].append((mailbox, message.email.message_id))
             if not truth.has_date:
@@ -109,7 +109,7 @@ def test_given_deletes_and_label_changes_when_incremental_runs_then_both_propaga
         gmail: GmailHarness) -> None:
     mailbox = gmail.mailboxes[0]
     gmail.sync({"sync_type": "full", "mailbox": mailbox})
-    doomed, relabelled, untouched = gmail.store.messages_of(mailbox)[:3]
+    doomed, relabelled, untouched = gmail.customer_mail(mailbox)[:3]
     gmail.store.delete_message(mailbox, doomed.email.message_id)
     gmail.store.change_labels(mailbox, relabelled.email.message_id, add=("STARRED", "Label_7"),
                               remove=("UNREAD", "INBOX"))
@@ -196,7 +196,7 @@ def test_given_embeddings_and_resolutions_when_mail_is_resynced_then_those_colum
         gmail: GmailHarness) -> None:
     mailbox = gmail.mailboxes[0]
     gmail.sync({"sync_type": "full", "mailbox": mailbox})
-    message = gmail.store.messages_of(mailbox)[0]
+    message = gmail.customer_mail(mailbox)[0]
     gmail.warehouse.query("update gmail_messages set embedding = [0.25, 0.5], embedding_model = 'minilm', "
                           "embedded_at = current_timestamp where mailbox = @m", {"m": mailbox})
     gmail.warehouse.query("update gmail_participants set sf_contact_id = '003XX', match_method = 'email', "
@@ -274,7 +274,7 @@ def test_given_a_since_date_and_one_mailbox_then_only_that_mailbox_and_newer_mai
     gmail.sync({"sync_type": "full", "mailbox": mailbox, "since": since.isoformat()})
 
     start = dt.datetime.combine(since, dt.time(), dt.UTC)
-    expected = {(mailbox, m.email.message_id) for m in gmail.store.messages_of(mailbox) if m.internal_at >= start}
+    expected = {(mailbox, m.email.message_id) for m in gmail.customer_mail(mailbox) if m.internal_at >= start}
     assert expected and set(gmail.messages()) == expected
     assert gmail.sandbox.log.matching("GET", f"{GMAIL}{mailbox}/messages")[0].param("q") == \
         f"after:{int(start.timestamp())} -category:personal -category:social -in:chats"
@@ -283,7 +283,7 @@ def test_given_a_since_date_and_one_mailbox_then_only_that_mailbox_and_newer_mai
 def test_given_a_long_body_then_it_is_cut_at_the_setting_and_flagged(gmail: GmailHarness) -> None:
     gmail.monkeypatch.setenv("GMAIL_BODY_MAX_CHARS", "1000")
     mailbox = gmail.mailboxes[0]
-    template = gmail.store.messages_of(mailbox)[0].email
+    template = gmail.customer_mail(mailbox)[0].email
     long_mail = gmail.store.add_message(mailbox)
     long_mail.email.body = "Pricing details follow.\n\n" + "The quote covers onboarding. " * 80
 
@@ -299,7 +299,7 @@ def test_given_mail_moved_to_trash_and_back_then_it_is_flagged_deleted_and_then_
         gmail: GmailHarness) -> None:
     mailbox = gmail.mailboxes[2]
     gmail.sync({"sync_type": "full", "mailbox": mailbox})
-    message = gmail.store.messages_of(mailbox)[0].email.message_id
+    message = gmail.customer_mail(mailbox)[0].email.message_id
     gmail.store.change_labels(mailbox, message, add=("TRASH",))
 
     gmail.sync({"mailbox": mailbox})

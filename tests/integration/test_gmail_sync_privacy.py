@@ -28,7 +28,7 @@ def gmail_fixture(sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPa
 def deliver(gmail: GmailHarness, mailbox: str, sender: Address, to: list[Address],
             labels: list[str] | None = None) -> StoredMessage:
     """A new message in `mailbox` from `sender` to `to` (body and subject of one of its messages)."""
-    template = gmail.store.messages_of(mailbox)[0].email
+    template = gmail.customer_mail(mailbox)[0].email
     now = dt.datetime.now(dt.UTC)
     message_id = gmail.store.new_message_id(now)
     email = dataclasses.replace(template, message_id=message_id, thread_id=message_id, sender=sender, to=to, cc=[],
@@ -44,9 +44,9 @@ def fetched(gmail: GmailHarness, message_id: str) -> bool:
 
 def private_mail(gmail: GmailHarness, mailbox: str) -> dict[str, StoredMessage]:
     colleague = next(m for m in gmail.mailboxes if m != mailbox)
-    customer = gmail.store.messages_of(mailbox)[0].email.sender
+    customer = gmail.customer_mail(mailbox)[0].email.sender
     customer = customer if not customer.email.endswith(mailbox.rpartition("@")[2]) else \
-        gmail.store.messages_of(mailbox)[0].email.to[0]
+        gmail.customer_mail(mailbox)[0].email.to[0]
     me = Address("Me", mailbox)
     return {
         "internal": deliver(gmail, mailbox, me, [Address("Colleague", colleague)]),
@@ -58,6 +58,15 @@ def private_mail(gmail: GmailHarness, mailbox: str) -> dict[str, StoredMessage]:
     }
 
 
+def world_private(gmail: GmailHarness, mailbox: str) -> dict[str, str]:
+    """The world's own private mail in `mailbox`: message id → why the default filter leaves it out."""
+    return {m.email.message_id: m.email.private for m in gmail.store.messages_of(mailbox) if m.email.private}
+
+
+def spam_or_trash(gmail: GmailHarness, mailbox: str) -> set[str]:
+    return {m.email.message_id for m in gmail.store.messages_of(mailbox) if {"SPAM", "TRASH"} & set(m.labels)}
+
+
 def test_given_private_mail_when_a_full_sync_runs_then_only_customer_mail_is_stored_and_labels_cost_no_fetch(
         gmail: GmailHarness) -> None:
     mailbox = gmail.mailboxes[0]
@@ -66,18 +75,24 @@ def test_given_private_mail_when_a_full_sync_runs_then_only_customer_mail_is_sto
     answer = gmail.sync({"sync_type": "full", "mailbox": mailbox})
 
     stored = {i for _, i in gmail.messages(mailbox)}
+    world = world_private(gmail, mailbox)
+    assert {"internal", "label"} <= set(world.values()), "the world has private mail of both kinds"
     skipped = {mail[k].email.message_id for k in ("internal", "personal", "social", "law firm", "payroll")}
+    skipped |= set(world)
     assert mail["customer"].email.message_id in stored and not skipped & stored
-    assert {i for _, i in gmail.live_keys(mailbox)} - stored == skipped
+    assert {i for _, i in gmail.live_keys(mailbox, private=True)} - stored == skipped - spam_or_trash(gmail, mailbox)
     counts = answer["counts"]
+    world_internal = sum(why == "internal" for why in world.values())
     assert (counts["gmail_skipped_label"], counts["gmail_skipped_excluded"], counts["gmail_skipped_internal"]) == \
-        (0, 2, 1)
+        (0, 2, 1 + world_internal)
     assert counts["gmail_messages"] == len(stored)
     listing = gmail.sandbox.log.matching("GET", f"{GMAIL}{mailbox}/messages")
     assert listing and all(r.param("q") == "-category:personal -category:social -in:chats" for r in listing)
-    assert not fetched(gmail, mail["personal"].email.message_id)
-    assert not fetched(gmail, mail["social"].email.message_id)
-    assert fetched(gmail, mail["internal"].email.message_id)
+    labelled = [mail["personal"].email.message_id, mail["social"].email.message_id]
+    labelled += [i for i, why in world.items() if why == "label"]
+    assert not any(fetched(gmail, i) for i in labelled), "mail the labels exclude is never fetched"
+    assert all(fetched(gmail, i) for i in [mail["internal"].email.message_id,
+                                           *(i for i, why in world.items() if why == "internal")])
     leaked = gmail.warehouse.query(
         "select message_id from gmail_participants where mailbox = @m and message_id in unnest(@ids) union all "
         "select message_id from gmail_attachments where mailbox = @m and message_id in unnest(@ids)",
@@ -109,7 +124,9 @@ def test_given_the_filter_turned_off_when_a_full_sync_runs_then_every_message_is
 
     counts = gmail.sync({"sync_type": "full", "mailbox": mailbox})["counts"]
 
-    assert set(gmail.messages(mailbox)) == gmail.live_keys(mailbox)
+    assert set(gmail.messages(mailbox)) == gmail.live_keys(mailbox, private=True)
+    assert any(m.email.private for m in gmail.store.messages_of(mailbox) if (mailbox, m.email.message_id) in
+               gmail.messages(mailbox)), "the world's private mail is stored too"
     assert (counts["gmail_skipped_label"], counts["gmail_skipped_excluded"], counts["gmail_skipped_internal"]) == \
         (0, 0, 0)
     assert all(r.param("q") is None for r in gmail.sandbox.log.matching("GET", f"{GMAIL}{mailbox}/messages"))
@@ -141,6 +158,7 @@ def test_given_mail_stored_before_the_filter_when_purged_then_its_rows_embedding
     gmail.sync({"sync_type": "full", "mailbox": mailbox})
     everything = set(gmail.messages())
     private = {mail[k].email.message_id for k in ("internal", "personal", "social", "law firm", "payroll")}
+    private |= set(world_private(gmail, mailbox)) - spam_or_trash(gmail, mailbox)
     assert private <= {i for _, i in everything}
     now = dt.datetime.now(dt.UTC)
     gmail.warehouse.merge("activity_signals", [

@@ -88,7 +88,7 @@ def test_given_a_large_mailbox_when_fully_synced_then_batches_carry_50_calls_and
 
     gmail.sync({"sync_type": "full", "mailbox": mailbox})
 
-    messages = len(gmail.store.messages_of(mailbox))
+    messages = len(gmail.customer_mail(mailbox))
     assert len(gmail.messages()) == messages
     batches = gmail.sandbox.log.matching("POST", BATCH)
     assert max(r.body.count(b"Content-ID: ") for r in batches) == 50
@@ -96,7 +96,7 @@ def test_given_a_large_mailbox_when_fully_synced_then_batches_carry_50_calls_and
     assert gmail.store.concurrency_refused == {}
     round_trips = len(gmail.sandbox.log)
     assert round_trips / messages * 100 <= 2.2
-    assert fetched_ids(gmail) == Counter({m.email.message_id: 1 for m in gmail.store.messages_of(mailbox)})
+    assert fetched_ids(gmail) == Counter({i: 1 for _, i in gmail.listed_keys(mailbox)})
 
 
 def test_given_batches_of_100_over_gmails_concurrency_then_the_refused_parts_are_retried_with_backoff_and_kept(
@@ -112,13 +112,12 @@ def test_given_batches_of_100_over_gmails_concurrency_then_the_refused_parts_are
 
     gmail.sync({"sync_type": "full", "mailbox": mailbox})
 
-    live = gmail.store.messages_of(mailbox)
     assert set(gmail.messages()) == gmail.live_keys(mailbox)
     batches = gmail.sandbox.log.matching("POST", BATCH)
     assert [r.body.count(b"Content-ID: ") for r in batches][:2] == [100, 50], "the refused half is resent"
     refused = gmail.store.concurrency_refused[mailbox]
     counts = fetched_ids(gmail)
-    assert set(counts) == {m.email.message_id for m in live} and set(counts.values()) == {1, 2}
+    assert set(counts) == {i for _, i in gmail.listed_keys(mailbox)} and set(counts.values()) == {1, 2}
     assert sum(n - 1 for n in counts.values()) == refused, "each refused get was sent once more"
     retries = retry_logs(capsys.readouterr().out)
     assert retries and all(r["severity"] == "WARNING" and "HTTP 429" in r["message"] for r in retries)
@@ -187,7 +186,7 @@ def test_given_a_part_retry_after_then_the_client_waits_that_long_before_resendi
     clock = FakeClock()
     api = GmailClients(GmailSettings.load()).api(mailbox)
     api.policy = dataclasses.replace(api.policy, sleep=clock.sleep)
-    ids = [m.email.message_id for m in gmail.store.messages_of(mailbox)[:4]]
+    ids = [m.email.message_id for m in gmail.customer_mail(mailbox)[:4]]
     gmail.store.fail_next(mailbox, 2, status=429, retry_after=7)
 
     fetched = dict(api.fetch(ids))

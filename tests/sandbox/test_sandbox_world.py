@@ -82,7 +82,12 @@ def test_scale_one_has_the_documented_sizes(world: World) -> None:
 
     assert sizes == {"accounts": 40, "contacts": 160, "leads": 60, "opportunities": 60, "reps": 8,
                      "mailboxes": 4, "calls": 250, "engineers": 16}
-    assert 600 <= len(world.emails) <= 620
+    assert 600 <= sum(not e.private for e in world.emails) <= 620
+    private = Counter((e.private, label) for e in world.emails if e.private for label in e.labels
+                      if label in ("INBOX", "SENT") or e.private == "label")
+    assert {why for why, _ in private} == {"internal", "label"}
+    assert {label for why, label in private if why == "label"} >= {"CATEGORY_PERSONAL", "CATEGORY_SOCIAL", "CHAT",
+                                                                   "SPAM", "TRASH"}
 
 
 def test_sizes_grow_linearly_with_scale(world: World) -> None:
