@@ -42,6 +42,8 @@ class World:
     tasks: list[SfRecord] = field(default_factory=list)
     events: list[SfRecord] = field(default_factory=list)
     email_messages: list[SfRecord] = field(default_factory=list)
+    profiles: list[SfRecord] = field(default_factory=list)
+    user_roles: list[SfRecord] = field(default_factory=list)
     mailboxes: list[str] = field(default_factory=list)
     email_threads: list[EmailThread] = field(default_factory=list)
     emails: list[Email] = field(default_factory=list)
@@ -128,7 +130,8 @@ def build_world(seed: int = 7, scale: int = 1, anchor: datetime | None = None) -
     return World(
         seed, scale, ctx.anchor, users=crm.users, reps=crm.reps, accounts=crm.accounts, contacts=crm.contacts,
         leads=crm.leads, opportunities=crm.opportunities, tasks=activity.tasks, events=activity.events,
-        email_messages=activity.email_messages, mailboxes=[rep.email for rep in crm.reps if rep.has_mailbox],
+        email_messages=activity.email_messages, profiles=crm.profiles, user_roles=crm.user_roles,
+        mailboxes=[rep.email for rep in crm.reps if rep.has_mailbox],
         email_threads=mail.threads, emails=mail.emails, calls=calls, engineers=org.engineers,
         workspaces=org.workspaces, api_keys=org.api_keys, anthropic_usage=usage.anthropic,
         claude_code_usage=usage.claude_code, cursor_members=usage.cursor_members,

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sandbox.world_context import SELLER_DOMAIN, GenContext, moment
+from sandbox.world_ids import IdFactory
 from sandbox.world_people import CUSTOMER_TITLES, local_part, slugify
 from sandbox.world_phones import Phone, display
 from sandbox.world_schema import SfRecord, sf_record
@@ -60,10 +61,33 @@ class Crm:
     """Contact or Lead id → its number (the record itself holds the number as typed)."""
     cases: dict[str, list[str]] = field(default_factory=dict)
     """Identity case → the record ids generated for it on purpose (see world_identity)."""
+    profiles: list[SfRecord] = field(default_factory=list)
+    user_roles: list[SfRecord] = field(default_factory=list)
+
+
+PROFILES = ("System Administrator", "Sales User", "API Only")
+ROLES = ("Field Sales", "Inside Sales", "Sales Operations")
+"""Reps with a synced mailbox are in Field Sales (so are the former reps), the others in Inside Sales."""
+
+
+def build_setup(ctx: GenContext, crm: Crm) -> dict[str, str]:
+    """Profiles and roles, from their own id stream (the setup objects exist before any user); name → Id."""
+    ids = IdFactory(ctx.rng("ids/setup"))
+    created = ctx.anchor - timedelta(days=2500)
+    for name in PROFILES:
+        crm.profiles.append(sf_record("Profile", created, Id=ids.sf("00e"), Name=name,
+                                      Description=f"{name} profile"))
+    top = None
+    for name in reversed(ROLES):  # Sales Operations heads the other two
+        crm.user_roles.append(sf_record("UserRole", created, Id=ids.sf("00E"), Name=name,
+                                        DeveloperName=name.replace(" ", "_"), ParentRoleId=top))
+        top = top or crm.user_roles[-1]["Id"]
+    return {r["Name"]: r["Id"] for r in (*crm.profiles, *crm.user_roles)}
 
 
 def build_users(ctx: GenContext, crm: Crm) -> None:
     rng = ctx.rng("users")
+    setup = build_setup(ctx, crm)
     for index in range(8 * ctx.scale):
         first, last = ctx.names.person()
         email = ctx.unique_email(f"{slugify(first)}.{slugify(last)}", SELLER_DOMAIN)
@@ -73,12 +97,20 @@ def build_users(ctx: GenContext, crm: Crm) -> None:
         title, dialpad_id = rng.choice(REP_TITLES), ctx.ids.numeric(16)
         rep = Rep(user_id, first, last, email, phone, title, dialpad_id, has_mailbox=index % 2 == 0)
         crm.reps.append(rep)
-        crm.users.append(_user(user_id, first, last, email, rep.title, phone, True, created, "Sales"))
+        role = setup["Field Sales" if rep.has_mailbox else "Inside Sales"]
+        crm.users.append(_user(user_id, first, last, email, rep.title, phone, True, created, "Sales",
+                               setup["Sales User"], role))
     for first, last, title, active in _staff(ctx.scale):
         email = ctx.unique_email(f"{slugify(first)}.{slugify(last)}", SELLER_DOMAIN)
         created = ctx.anchor - timedelta(days=rng.randrange(400, 2000))
         user_id = ctx.ids.sf("005")
-        crm.users.append(_user(user_id, first, last, email, title, None, active, created, "Operations"))
+        profile, role = _STAFF_SETUP.get(title, ("Sales User", "Field Sales"))
+        crm.users.append(_user(user_id, first, last, email, title, None, active, created, "Operations",
+                               setup[profile], setup.get(role or "")))
+
+
+_STAFF_SETUP = {"Salesforce Administrator": ("System Administrator", "Sales Operations"),
+                "API Only": ("API Only", None)}
 
 
 def _staff(scale: int) -> list[tuple[str, str, str, bool]]:
@@ -90,10 +122,11 @@ def _staff(scale: int) -> list[tuple[str, str, str, bool]]:
 
 
 def _user(user_id: str, first: str, last: str, email: str, title: str, phone: str | None, active: bool,
-          created: datetime, department: str) -> SfRecord:
+          created: datetime, department: str, profile_id: str, role_id: str | None) -> SfRecord:
     return sf_record("User", created, created + timedelta(days=30), Id=user_id, Username=f"{email}.prod",
                      FirstName=first, LastName=last, Name=f"{first} {last}", Email=email, Title=title,
-                     Phone=phone, Department=department, IsActive=active, UserType="Standard")
+                     Phone=phone, Department=department, IsActive=active, UserType="Standard",
+                     ProfileId=profile_id, UserRoleId=role_id)
 
 
 def build_accounts(ctx: GenContext, crm: Crm, truth: Truth) -> None:

@@ -8,15 +8,18 @@ from typing import Any
 AUDIT_FIELDS = ("CreatedDate", "CreatedById", "LastModifiedDate", "LastModifiedById", "SystemModstamp")
 SYSTEM_FIELDS = (*AUDIT_FIELDS, "IsDeleted")
 """The system fields of a deletable object. User has no IsDeleted (users are deactivated, `IsActive`, never
-deleted) and, like EmailMessage, no OwnerId; every object has the audit fields."""
+deleted) and, like EmailMessage, no OwnerId; nor have the setup objects Profile and UserRole. Every object has the
+audit fields."""
 SYSTEM_USER_ID = "005SB0000000001AAA"
 """The integration user, who created and last changed the generated records (CreatedById, LastModifiedById)."""
 
 SF_FIELDS: dict[str, tuple[str, ...]] = {
     "User": (
         "Id", "Username", "FirstName", "LastName", "Name", "Email", "Title", "Phone", "Department",
-        "IsActive", "UserType", *AUDIT_FIELDS,
+        "IsActive", "UserType", "ProfileId", "UserRoleId", *AUDIT_FIELDS,
     ),
+    "Profile": ("Id", "Name", "Description", *AUDIT_FIELDS),
+    "UserRole": ("Id", "Name", "DeveloperName", "ParentRoleId", *AUDIT_FIELDS),
     "Account": (
         "Id", "OwnerId", "Name", "Website", "Industry", "Type", "AnnualRevenue", "NumberOfEmployees",
         "BillingCountry", "ParentId", "LastActivityDate", *SYSTEM_FIELDS,
@@ -52,11 +55,12 @@ SF_FIELDS: dict[str, tuple[str, ...]] = {
 }
 SF_PREFIXES = {
     "User": "005", "Account": "001", "Contact": "003", "Lead": "00Q", "Opportunity": "006", "Task": "00T",
-    "Event": "00U", "EmailMessage": "02s",
+    "Event": "00U", "EmailMessage": "02s", "Profile": "00e", "UserRole": "00E",
 }
 WORLD_LISTS = {
     "User": "users", "Account": "accounts", "Contact": "contacts", "Lead": "leads",
     "Opportunity": "opportunities", "Task": "tasks", "Event": "events", "EmailMessage": "email_messages",
+    "Profile": "profiles", "UserRole": "user_roles",
 }
 OBJECT_BY_PREFIX = {prefix: name for name, prefix in SF_PREFIXES.items()}
 
@@ -87,6 +91,7 @@ RELATIONSHIP_TARGETS: dict[str, tuple[str, ...]] = {
     "Owner": ("User",), "Account": ("Account",), "Parent": ("Account",), "ConvertedAccount": ("Account",),
     "ConvertedContact": ("Contact",), "ConvertedOpportunity": ("Opportunity",), "Who": ("Contact", "Lead"),
     "What": ("Account", "Opportunity"), "RelatedTo": ("Account", "Opportunity"), "Activity": ("Task",),
-    "CreatedBy": ("User",), "LastModifiedBy": ("User",),
+    "CreatedBy": ("User",), "LastModifiedBy": ("User",), "Profile": ("Profile",), "UserRole": ("UserRole",),
+    "ParentRole": ("UserRole",),
 }
 """Relationship name → the objects its `<name>Id` field can point at (Who and What are polymorphic)."""

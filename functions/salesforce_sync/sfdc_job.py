@@ -21,7 +21,8 @@ from shared.http import HttpPolicy, make_session
 from shared.ledger import JobResult, Run, RunLedger
 from shared.warehouse import Warehouse
 
-ObjectType = Literal["Account", "Contact", "Lead", "Opportunity", "Task", "Event", "EmailMessage", "User", "all"]
+ObjectType = Literal["Account", "Contact", "Lead", "Opportunity", "Task", "Event", "EmailMessage", "User", "Profile",
+                     "UserRole", "all"]
 
 
 class SyncParams(JobParams):

@@ -3,7 +3,8 @@
 A stream is data: the object, its table, (field, column) pairs with the record Id first, and an optional
 `derive` step that adds normalised columns (registrable domain, lower-case email, E.164 phone). Every object
 also has the system fields below; the cursor is SystemModstamp. User is not deletable: it has no IsDeleted
-(users are deactivated, `IsActive`), so its rows hold `is_deleted = false` and it has no delete tracking.
+(users are deactivated, `IsActive`), so its rows hold `is_deleted = false` and it has no delete tracking; nor
+are the setup objects Profile and UserRole (their rows name the profile and role a user's ids point at).
 """
 
 from __future__ import annotations
@@ -133,7 +134,11 @@ STREAMS: tuple[Stream, ...] = (
             "MessageIdentifier:message_identifier ThreadIdentifier:thread_identifier"),
     _stream("User", "sf_users", "user_id",
             "Username:username FirstName:first_name LastName:last_name Name:user_name Email:email Title:title "
-            "Phone:phone Department:department IsActive:is_active UserType:user_type", _user, deletable=False),
+            "Phone:phone Department:department IsActive:is_active UserType:user_type ProfileId:profile_id "
+            "UserRoleId:role_id", _user, deletable=False),
+    _stream("Profile", "sf_profiles", "profile_id", "Name:profile_name Description:description", deletable=False),
+    _stream("UserRole", "sf_user_roles", "role_id",
+            "Name:role_name DeveloperName:developer_name ParentRoleId:parent_role_id", deletable=False),
 )
 STREAM_BY_OBJECT = {stream.object_type: stream for stream in STREAMS}
 OBJECT_TYPES = tuple(STREAM_BY_OBJECT)

@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from sandbox.apis.salesforce_org import SalesforceOrg
-from sandbox.world_schema import RELATIONSHIP_TARGETS, SF_PREFIXES
+from sandbox.world_schema import RELATIONSHIP_TARGETS, SF_FIELDS, SF_PREFIXES
 
 _EXPLICIT = {
     "Id": "id", "AnnualRevenue": "currency", "Amount": "currency", "Probability": "percent",
@@ -74,7 +74,7 @@ def describe(org: SalesforceOrg, object_type: str, version: str) -> dict[str, An
         "name": object_type, "label": _SPLIT_WORDS.sub(" ", object_type),
         "labelPlural": _SPLIT_WORDS.sub(" ", object_type) + "s", "keyPrefix": SF_PREFIXES[object_type],
         "custom": False, "queryable": True, "retrieveable": True, "replicateable": True, "searchable": True,
-        "deletable": object_type != "User", "createable": True, "updateable": True,
+        "deletable": "IsDeleted" in SF_FIELDS[object_type], "createable": True, "updateable": True,
         "fields": [_field(name) for name in org.fields(object_type)],
         "urls": {"sobject": base, "describe": f"{base}/describe", "rowTemplate": f"{base}/{{ID}}"},
     }

@@ -123,8 +123,8 @@ class SalesforceOrg:
                     at: datetime | None = None) -> DeletedRecord:
         """Delete a record for good (recycle bin emptied): it leaves the world, so neither query nor queryAll
         nor a Bulk job returns it again; getDeleted lists it, with `at` (default: the clock) as deletedDate."""
-        if object_type == "User":
-            raise ValueError("users are deactivated (IsActive = false), never deleted")
+        if "IsDeleted" not in SF_FIELDS[object_type]:
+            raise ValueError(f"{object_type} records are not deleted this way (users are deactivated)")
         with state.lock:
             records = state.world.records(object_type)
             found = next((n for n, r in enumerate(records) if r["Id"] == record_id), None)

@@ -15,6 +15,8 @@ create table if not exists sf_users (
   department string,
   user_type string,
   is_active bool,
+  profile_id string,                -- ProfileId → sf_profiles
+  role_id string,                   -- UserRoleId → sf_user_roles (null: no role)
   created_date timestamp,
   last_modified_date timestamp,
   system_modstamp timestamp not null,

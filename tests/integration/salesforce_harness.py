@@ -35,7 +35,8 @@ BULK = "/services/data/v59.0/jobs/query"
 TABLES = {"Account": ("sf_accounts", "account_id"), "Contact": ("sf_contacts", "contact_id"),
           "Lead": ("sf_leads", "lead_id"), "Opportunity": ("sf_opportunities", "opportunity_id"),
           "Task": ("sf_tasks", "task_id"), "Event": ("sf_events", "event_id"),
-          "EmailMessage": ("sf_email_messages", "email_message_id"), "User": ("sf_users", "user_id")}
+          "EmailMessage": ("sf_email_messages", "email_message_id"), "User": ("sf_users", "user_id"),
+          "Profile": ("sf_profiles", "profile_id"), "UserRole": ("sf_user_roles", "role_id")}
 LIMIT_EXCEEDED = REQUEST_LIMIT_EXCEEDED
 EXPIRED = INVALID_SESSION
 

@@ -53,7 +53,7 @@ def test_given_a_bulk_load_when_the_rest_api_reads_the_same_records_then_nothing
     sf.configure(salesforce_bulk_threshold=0)
     assert sf.sync(sync_type="full")[1]["status"] == "success"
     assert set(bulk_jobs(sf)) == {"Account", "Contact", "Lead", "Opportunity", "Task", "Event", "EmailMessage",
-                                  "User"}
+                                  "User", "Profile", "UserRole"}
     before = sf.snapshot()
     sf.configure(salesforce_bulk_threshold=1_000_000)
     sf.sandbox.log.clear()

@@ -135,7 +135,7 @@ def test_given_wrong_client_credentials_then_every_object_fails_with_the_oauth_e
 
     status, answer = sf.sync(object_type="all")
 
-    assert status == 500 and answer["status"] == "failed" and len(answer["errors"]) == 8
+    assert status == 500 and answer["status"] == "failed" and len(answer["errors"]) == 10
     assert all("invalid_client (HTTP 400): invalid client credentials" in e for e in answer["errors"].values())
 
 

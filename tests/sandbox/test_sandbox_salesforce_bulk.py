@@ -130,9 +130,11 @@ def test_describe_lists_every_field_with_a_type_its_values_have(sandbox: Sandbox
     types = {f["name"]: f["type"] for f in described["fields"]}
     assert list(types) == list(SF_FIELDS[object_type]) and described["name"] == object_type
     assert types["Id"] == "id" and types["SystemModstamp"] == "datetime"
-    assert types.get("IsDeleted", "none") == ("none" if object_type == "User" else "boolean")
+    undeletable = object_type in ("User", "Profile", "UserRole")
+    assert types.get("IsDeleted", "none") == ("none" if undeletable else "boolean")
+    assert described["deletable"] is not undeletable
     assert {"CreatedDate", "CreatedById", "LastModifiedDate", "LastModifiedById"} <= set(types)
-    assert ("OwnerId" in types) == (object_type not in ("User", "EmailMessage"))
+    assert ("OwnerId" in types) == (object_type not in ("User", "EmailMessage", "Profile", "UserRole"))
     for record in sandbox.world.records(object_type):
         for name, value in record.items():
             expected = PYTHON_TYPES.get(types[name], (str,))

@@ -113,7 +113,7 @@ def test_user_has_no_is_deleted_and_refuses_it_in_soql(sandbox: Sandbox, sf: Sal
 
     assert "IsDeleted" not in fields and "OwnerId" not in fields and {"IsActive", "SystemModstamp"} <= fields
     assert code(failure.value) == "INVALID_FIELD"
-    with pytest.raises(ValueError, match="never deleted"):
+    with pytest.raises(ValueError, match="users are deactivated"):
         org(sandbox).hard_delete(sandbox.state, "User", sandbox.world.users[0]["Id"])
 
 

@@ -105,7 +105,8 @@ def test_every_salesforce_record_has_its_full_field_set_and_valid_ids(world: Wor
         assert record["Id"].startswith(SF_PREFIXES[name]) and len(record["Id"]) == 18
         assert record["Id"][15:] == sf_checksum(record["Id"][:15])
         deleted_by_design = record["Id"] in world.cases["deleted_contact"]
-        assert record.get("IsDeleted", False) is deleted_by_design and ("IsDeleted" in record) == (name != "User")
+        assert record.get("IsDeleted", False) is deleted_by_design and ("IsDeleted" in record) == (
+            name not in ("User", "Profile", "UserRole"))
         assert record["CreatedDate"].tzinfo is not None
         assert record["CreatedDate"] <= record["LastModifiedDate"] <= record["SystemModstamp"] <= ANCHOR
     ids = [record["Id"] for _, record in sf_records(world)]

@@ -63,7 +63,8 @@ def test_given_each_stream_then_its_columns_exist_in_its_table_file(stream: Any)
     assert {column for _, column in stream.columns} <= set(columns)
     assert {"_synced_at", "_run_id", "system_modstamp", "is_deleted", "deleted_at"} <= set(columns)
     assert stream.fields[0] == "Id" and set(stream.required) <= set(stream.fields)
-    assert ("IsDeleted" in stream.fields) == stream.deletable == (stream.object_type != "User")
+    undeletable = ("User", "Profile", "UserRole")
+    assert ("IsDeleted" in stream.fields) == stream.deletable == (stream.object_type not in undeletable)
 
 
 def test_given_a_user_when_row_built_then_it_is_never_deleted_and_asks_no_is_deleted() -> None:
@@ -123,7 +124,7 @@ def test_given_defaults_then_every_object_incrementally() -> None:
     params = SyncParams()
     assert (params.object_type, params.sync_type) == ("all", "incremental")
     assert [s.object_type for s in params.streams] == ["Account", "Contact", "Lead", "Opportunity", "Task", "Event",
-                                                       "EmailMessage", "User"]
+                                                       "EmailMessage", "User", "Profile", "UserRole"]
 
 
 @pytest.mark.parametrize(("auth", "given", "missing"), [

@@ -9,7 +9,8 @@ from tools.reliability.compare import Coverage, CursorRule, json_field
 
 SALESFORCE_TABLES = {"Account": "sf_accounts", "Contact": "sf_contacts", "Lead": "sf_leads",
                      "Opportunity": "sf_opportunities", "Task": "sf_tasks", "Event": "sf_events",
-                     "EmailMessage": "sf_email_messages", "User": "sf_users"}
+                     "EmailMessage": "sf_email_messages", "User": "sf_users", "Profile": "sf_profiles",
+                     "UserRole": "sf_user_roles"}
 USAGE_TABLES = {"anthropic": ("raw_anthropic_usage", "raw_anthropic_cost", "raw_anthropic_claude_code"),
                 "cursor": ("raw_cursor_usage", "raw_cursor_usage_events", "raw_cursor_spend")}
 
