@@ -32,6 +32,7 @@ def settings_env(sandbox: Sandbox) -> dict[str, str]:
         "GMAIL_MAILBOXES": json.dumps(sandbox.world.mailboxes),
         "GMAIL_TOKEN_URI": f"{sandbox.http_url}/google-oauth2/token",
         "GMAIL_IAM_BASE_URL": f"{sandbox.http_url}/google-iam",
+        "GMAIL_DIRECTORY_BASE_URL": sandbox.http_url,
         "ANTHROPIC_BASE_URL": sandbox.https_url,
         "ANTHROPIC_ADMIN_KEY": anthropic.ADMIN_KEY,
         "ANTHROPIC_REQUESTS_PER_SECOND": "50",

@@ -26,7 +26,8 @@ JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 GMAIL_READONLY = "https://www.googleapis.com/auth/gmail.readonly"
 CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
 REFRESH_TOKEN = "sandbox-refresh-token"
-ALLOWED_SCOPES = frozenset({GMAIL_READONLY})
+DIRECTORY_MEMBERS_READONLY = "https://www.googleapis.com/auth/admin.directory.group.member.readonly"
+ALLOWED_SCOPES = frozenset({GMAIL_READONLY, DIRECTORY_MEMBERS_READONLY})
 TOKEN_AUDIENCE = "https://oauth2.googleapis.com/token"
 """google-auth always sets this `aud`, whatever token_uri it posts to; Google checks it."""
 

@@ -210,6 +210,12 @@ class GmailStore:
             self.concurrent_per_user = CONCURRENT_PER_USER
             self.concurrency_refused.clear()
 
+    def add_mailbox(self, address: str) -> Mailbox:
+        """An empty mailbox for a new user; `add_message` then delivers to it."""
+        with self.lock:
+            box = self.mailboxes.setdefault(address.lower(), Mailbox(address.lower(), [], self.world.seed))
+            return box
+
     def mailbox(self, address: str) -> Mailbox | None:
         return self.mailboxes.get(address.lower())
 

@@ -104,13 +104,13 @@ def build_users(ctx: GenContext, crm: Crm) -> None:
         email = ctx.unique_email(f"{slugify(first)}.{slugify(last)}", SELLER_DOMAIN)
         created = ctx.anchor - timedelta(days=rng.randrange(400, 2000))
         user_id = ctx.ids.sf("005")
-        profile, role = _STAFF_SETUP.get(title, ("Sales User", "Field Sales"))
+        profile, staff_role = _STAFF_SETUP.get(title, ("Sales User", "Field Sales"))
         crm.users.append(_user(user_id, first, last, email, title, None, active, created, "Operations",
-                               setup[profile], setup.get(role or "")))
+                               setup[profile], setup.get(staff_role or "")))
 
 
-_STAFF_SETUP = {"Salesforce Administrator": ("System Administrator", "Sales Operations"),
-                "API Only": ("API Only", None)}
+_STAFF_SETUP: dict[str, tuple[str, str | None]] = {
+    "Salesforce Administrator": ("System Administrator", "Sales Operations"), "API Only": ("API Only", None)}
 
 
 def _staff(scale: int) -> list[tuple[str, str, str, bool]]:

@@ -9,6 +9,9 @@ those): 200 for success or partial, 500 for failed so that Cloud Scheduler's ret
 the keys the job's spec declares, 0 for those it did not report.
 `pending` lists the scopes that stopped at the time budget (the clock starts when the request arrives) and resume
 from their checkpoint next run.
+A job that can check part of a request only once it runs (a mailbox against a directory it reads) raises
+RequestFieldError: the run closes `failed` with that error and the answer is 400 naming the field, as for a body
+the model refused.
 A run that finds another run of its function holding it (see RunLedger.start) does nothing: its ledger row
 closes `skipped` and it answers 409 with `held_by`, the holder's run id (Cloud Scheduler retries it later).
 """
@@ -37,6 +40,14 @@ S = TypeVar("S", bound=CommonSettings)
 Answer = tuple[str, int, dict[str, str]]
 MAX_BODY_BYTES = 64 * 1024
 """The largest request body read; the largest legitimate one is well under 1 KiB."""
+
+
+class RequestFieldError(ValueError):
+    """A request field the job found invalid once it ran (the answer is 400 naming `field`)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
 
 
 class JobParams(BaseModel):
@@ -240,6 +251,11 @@ def _execute(spec: JobSpec[P, S], params: P, ctx: JobContext[S]) -> Answer:
         result.counts = spec.shape_counts(result.counts)
         status = ctx.ledger.finish(ctx.run, result)
         error = None
+    except RequestFieldError as refused:
+        log.warning("refused request: %s", refused, extra={"field": refused.field, "http_status": 400})
+        ctx.ledger.finish(ctx.run, JobResult(spec.shape_counts({})), status="failed", error_message=str(refused))
+        return _answer({"error": str(refused), "field": refused.field, "run_id": ctx.run_id, "status": "failed"},
+                       400)
     except Exception as exc:
         log.exception("run failed")
         result, error = JobResult(spec.shape_counts({})), f"{type(exc).__name__}: {exc}"

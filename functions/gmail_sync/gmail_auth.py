@@ -57,6 +57,13 @@ def runtime_identity(settings: GmailSettings, session: requests.Session) -> tupl
 def mailbox_credentials(settings: GmailSettings, mailbox: str, session: requests.Session,
                         identity: tuple[Credentials, str] | None = None) -> Credentials:
     """Credentials that act as `mailbox` with the gmail.readonly scope only."""
+    return delegated_credentials(settings, mailbox, GMAIL_READONLY, session, identity)
+
+
+def delegated_credentials(settings: GmailSettings, subject: str, scope: str, session: requests.Session,
+                          identity: tuple[Credentials, str] | None = None) -> Credentials:
+    """Credentials that act as `subject` with this one scope (gmail.readonly for a mailbox, the Directory's
+    read-only group members scope for the admin that lists a group)."""
     if settings.gmail_auth == "static_token":
         if settings.gmail_static_token is None:
             raise ValueError("GMAIL_AUTH=static_token needs GMAIL_STATIC_TOKEN")
@@ -64,5 +71,5 @@ def mailbox_credentials(settings: GmailSettings, mailbox: str, session: requests
     source, signer_email = identity or runtime_identity(settings, session)
     signer = iam.Signer(IamRebasedRequest(AuthRequest(session), settings.gmail_iam_base_url), source,
                         signer_email)
-    return service_account.Credentials(signer, signer_email, settings.gmail_token_uri, scopes=[GMAIL_READONLY],
-                                       subject=mailbox)
+    return service_account.Credentials(signer, signer_email, settings.gmail_token_uri, scopes=[scope],
+                                       subject=subject)

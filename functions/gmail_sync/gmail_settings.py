@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from gmail_privacy import QUERY_TERMS, MailFilter
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 from pydantic_settings import NoDecode
 
@@ -19,6 +19,7 @@ from shared.secrets import Secret
 from shared.settings import DOMAIN_NAME, CompanySettings
 
 GMAIL_READONLY = "https://www.googleapis.com/auth/gmail.readonly"
+DIRECTORY_MEMBERS_READONLY = "https://www.googleapis.com/auth/admin.directory.group.member.readonly"
 log = get_logger(__name__)
 
 
@@ -48,8 +49,21 @@ def _checked(value: Any, normalise: Callable[[str], str], invalid: Callable[[str
 
 
 class GmailSettings(CompanySettings):
+    gmail_mailbox_source: Literal["list", "salesforce", "group"] = Field(
+        "list", description="where the mailboxes to sync come from: list (GMAIL_MAILBOXES), salesforce (active "
+                            "users with a profile in GMAIL_MAILBOX_PROFILES or a role in GMAIL_MAILBOX_ROLES, from "
+                            "sf_users) or group (the members of GMAIL_MAILBOX_GROUP, from the Admin SDK Directory)")
     gmail_mailboxes: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="mailboxes to sync: a JSON array, or addresses separated by commas")
+    gmail_mailbox_profiles: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="source salesforce: profile names (sf_profiles.profile_name, any case)")
+    gmail_mailbox_roles: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="source salesforce: role names (sf_user_roles.role_name, any case)")
+    gmail_mailbox_group: str | None = Field(
+        None, description="source group: the Google group's address; nested groups' members count too")
+    gmail_directory_admin: str | None = Field(
+        None, description="source group: the Workspace admin the Directory call acts as (delegation subject)")
+    gmail_directory_base_url: str = Field("https://admin.googleapis.com", description="Admin SDK API root")
     gmail_api_base_url: str = Field("https://gmail.googleapis.com", description="Gmail API root")
     gmail_token_uri: str = Field("https://oauth2.googleapis.com/token", description="OAuth token endpoint")
     gmail_iam_base_url: str = Field("https://iamcredentials.googleapis.com",
@@ -92,6 +106,23 @@ class GmailSettings(CompanySettings):
     def _mailbox_list(cls, value: Any) -> Any:
         return _checked(value, str.lower, lambda _: False, "")
 
+    @field_validator("gmail_mailbox_profiles", "gmail_mailbox_roles", mode="before")
+    @classmethod
+    def _names(cls, value: Any) -> Any:
+        return _listed(value)
+
+    @model_validator(mode="after")
+    def _source_complete(self) -> GmailSettings:
+        """Each mailbox source needs its own settings; naming the missing one beats an empty sync."""
+        if self.gmail_mailbox_source == "salesforce" and not (self.gmail_mailbox_profiles or self.gmail_mailbox_roles):
+            raise ValueError("GMAIL_MAILBOX_SOURCE=salesforce needs GMAIL_MAILBOX_PROFILES or GMAIL_MAILBOX_ROLES")
+        if self.gmail_mailbox_source == "group":
+            if not self.gmail_mailbox_group or "@" not in self.gmail_mailbox_group:
+                raise ValueError("GMAIL_MAILBOX_SOURCE=group needs GMAIL_MAILBOX_GROUP (the group's address)")
+            if self.gmail_auth == "delegated" and not self.gmail_directory_admin:
+                raise ValueError("GMAIL_MAILBOX_SOURCE=group needs GMAIL_DIRECTORY_ADMIN (an admin to act as)")
+        return self
+
     @field_validator("gmail_skip_labels", mode="before")
     @classmethod
     def _skip_labels(cls, value: Any) -> Any:
@@ -105,14 +136,15 @@ class GmailSettings(CompanySettings):
                         lambda e: e.startswith("@") or not DOMAIN_NAME.match(e.rpartition("@")[2]),
                         "GMAIL_EXCLUDE holds values that are neither addresses nor domains")
 
-    @property
-    def mail_filter(self) -> MailFilter:
+    def mail_filter(self, mailboxes: list[str]) -> MailFilter:
+        """The privacy filter for a run over `mailboxes` (their domains count as the company's)."""
         return MailFilter.of(self.gmail_skip_labels, self.gmail_exclude, self.company_domain_list,
-                             self.gmail_mailboxes, self.gmail_external_only)
+                             mailboxes, self.gmail_external_only)
 
 
 class GmailParams(JobParams):
-    mailbox: str | None = Field(None, description="sync only this configured mailbox")
+    mailbox: str | None = Field(None, description="sync only this configured mailbox (with a directory source: "
+                                                  "one the directory lists now, checked when the run starts)")
     sync_type: Literal["incremental", "full"] = "incremental"
     since: IsoDate | None = Field(None, description="full sync only: mail received on or after this date "
                                                     "(2000-01-01 to today)")
@@ -151,8 +183,10 @@ class GmailParams(JobParams):
 
 def configured_mailboxes() -> list[str] | None:
     """The mailboxes in the settings (the request is checked against them before the run starts); None when
-    the settings themselves are invalid — the run then fails on them with a clearer error."""
+    they come from a directory (the run checks them once it has read it) or when the settings themselves are
+    invalid (the run then fails on them with a clearer error)."""
     try:
-        return GmailSettings.load().gmail_mailboxes
+        settings = GmailSettings.load()
     except ValueError:
         return None
+    return settings.gmail_mailboxes if settings.gmail_mailbox_source == "list" else None

@@ -14,8 +14,11 @@
 - Auth: `Bearer <sandbox FAKE_TOKEN>` for any mailbox, or a token from the fake token endpoint, valid for the
   mailbox it was delegated for (`userId` = that address or `me`).
 - POST /google-oauth2/token and /google-iam/v1/projects/-/serviceAccounts/{email}:signBlob: see gmail_oauth.
+- GET /admin/directory/v1/groups/{groupKey}/members: the Admin SDK Directory's groups (sandbox.directory),
+  listed by an admin through the same delegation.
 
-Tests reach the state with `gmail_fake(sandbox.app)`: `.store` (mailboxes, helpers, quota) and `.auth`;
+Tests reach the state with `gmail_fake(sandbox.app)`: `.store` (mailboxes, helpers, quota), `.auth` and
+`.directory` (group memberships); `add_mailbox` makes a new user's empty mailbox;
 GET /_sandbox/gmail/stats reports requests received and quota accounting (benchmarks in another process).
 """
 
@@ -31,6 +34,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, jsonify, request
 from werkzeug.datastructures import MultiDict
 
+from sandbox.directory import Directory
 from sandbox.gmail_oauth import CLOUD_PLATFORM, GMAIL_READONLY, GoogleAuthFake, OAuthError
 from sandbox.gmail_render import epoch_ms
 from sandbox.gmail_store import HISTORY_KINDS, UNITS, GmailStore, HistoryEvent, Mailbox, StoredMessage
@@ -127,7 +131,13 @@ class GmailFake:
     def __init__(self, state: SandboxState) -> None:
         self.state = state
         self.store = GmailStore(state.world)
-        self.auth = GoogleAuthFake(state.world.seed, {m.lower() for m in state.world.mailboxes})
+        self.directory = Directory(state.world)
+        self.auth = GoogleAuthFake(state.world.seed, {m.lower() for m in state.world.mailboxes} | self.directory.admins)
+
+    def add_mailbox(self, address: str) -> None:
+        """A new Workspace user (a rep who joined): an empty mailbox that delegation can act as."""
+        self.store.add_mailbox(address)
+        self.auth.users.add(address.lower())
 
     def call(self, method: str, path: str, args: MultiDict[str, str], headers: dict[str, str],
              batch: Counter[str] | None = None) -> ApiReply:
@@ -299,6 +309,11 @@ def blueprint(state: SandboxState) -> Blueprint:
 
     bp.add_url_rule("/batch/gmail/v1", "batch_gmail", batch, methods=["POST"])
     bp.add_url_rule("/batch", "batch_root", batch, methods=["POST"])
+
+    @bp.get("/admin/directory/v1/groups/<group>/members")
+    def directory_members(group: str) -> Response:
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        return _reply(fake.directory.call(group, request.args, headers, fake.auth, FAKE_TOKEN))
 
     @bp.post("/google-oauth2/token")
     def token() -> Response | tuple[Response, int]:

@@ -147,12 +147,12 @@ def test_given_quick_run_of_salesforce_sync_when_reported_then_report_md_has_its
     lines = out.read_text().splitlines()
     rows = [line for line in lines if line.startswith("| salesforce-sync |")]
     assert [row.split(" | ")[1:4] for row in rows[:4]] == [
-        ["rest", "300", "868"], ["rest", "3,000 (10\u00d7)", "3,219"],
-        ["bulk", "300", "868"], ["bulk", "3,000 (10\u00d7)", "3,219"]]
-    assert [row.split(" | ")[9] for row in rows[:4]] == ["144", "144", "152", "152"], rows
+        ["rest", "300", "874"], ["rest", "3,000 (10\u00d7)", "3,225"],
+        ["bulk", "300", "874"], ["bulk", "3,000 (10\u00d7)", "3,225"]]
+    assert [row.split(" | ")[9] for row in rows[:4]] == ["156", "156", "166", "166"], rows
     paired = rows[4:]
     assert [row.split(" | ")[1:4] for row in paired] == [["bulk", "rest", "300"], ["bulk", "rest", "3,000"]]
-    assert [row.split(" | ")[6:8] for row in paired] == [["1.06", "1.96"], ["1.06", "1.96"]], paired
+    assert [row.split(" | ")[6:8] for row in paired] == [["1.06", "1.97"], ["1.06", "1.97"]], paired
     assert rows[0] in done.stdout
     assert "- commit: " in out.read_text()
 

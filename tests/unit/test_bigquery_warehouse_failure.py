@@ -176,8 +176,8 @@ def test_given_an_internal_error_on_one_objects_merge_then_the_run_is_partial_20
     assert finish.params["status"] == "partial"
     assert finish.params["error_message"] == f"Contact: {answer['errors']['Contact']}"
     statuses = {r["scope"]: r["status"] for r in bq.scope_rows()}
-    assert statuses == {**dict.fromkeys(["Account", "Lead", "Opportunity", "Task", "Event", "EmailMessage", "User"],
-                                        "success"), "Contact": "failed"}
+    assert statuses == {**dict.fromkeys(["Account", "Lead", "Opportunity", "Task", "Event", "EmailMessage", "User",
+                                         "Profile", "UserRole"], "success"), "Contact": "failed"}
 
     bq.fake.faults.clear()
     before = len(bq.fake.calls)
