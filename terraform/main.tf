@@ -31,11 +31,16 @@ locals {
       description = "Gmail mailboxes -> gmail_messages, gmail_participants (domain-wide delegation, incremental by history id)"
       source_dir  = "gmail_sync"
       env = {
-        GMAIL_MAILBOXES     = jsonencode(var.gmail_mailboxes)
-        COMPANY_DOMAINS     = join(",", var.company_domains)
-        GMAIL_EXTERNAL_ONLY = tostring(var.gmail_external_only)
-        GMAIL_SKIP_LABELS   = join(",", var.gmail_skip_labels)
-        GMAIL_EXCLUDE       = join(",", var.gmail_exclude)
+        GMAIL_MAILBOX_SOURCE   = var.gmail_mailbox_source
+        GMAIL_MAILBOXES        = jsonencode(var.gmail_mailboxes)
+        GMAIL_MAILBOX_PROFILES = jsonencode(var.gmail_mailbox_profiles)
+        GMAIL_MAILBOX_ROLES    = jsonencode(var.gmail_mailbox_roles)
+        GMAIL_MAILBOX_GROUP    = var.gmail_mailbox_group
+        GMAIL_DIRECTORY_ADMIN  = var.gmail_directory_admin
+        COMPANY_DOMAINS        = join(",", var.company_domains)
+        GMAIL_EXTERNAL_ONLY    = tostring(var.gmail_external_only)
+        GMAIL_SKIP_LABELS      = join(",", var.gmail_skip_labels)
+        GMAIL_EXCLUDE          = join(",", var.gmail_exclude)
       }
       secrets       = {}
       project_roles = []

@@ -249,6 +249,41 @@ variable "gmail_mailboxes" {
   default     = []
 }
 
+variable "gmail_mailbox_source" {
+  type        = string
+  description = "Where gmail-sync's mailboxes come from (GMAIL_MAILBOX_SOURCE), read every run: list (gmail_mailboxes), salesforce (active users with a profile in gmail_mailbox_profiles or a role in gmail_mailbox_roles) or group (the active user members of gmail_mailbox_group)."
+  default     = "list"
+
+  validation {
+    condition     = contains(["list", "salesforce", "group"], var.gmail_mailbox_source)
+    error_message = "gmail_mailbox_source must be list, salesforce or group."
+  }
+}
+
+variable "gmail_mailbox_profiles" {
+  type        = list(string)
+  description = "gmail_mailbox_source = salesforce: Salesforce profile names whose active users' mailboxes are synced (GMAIL_MAILBOX_PROFILES)."
+  default     = []
+}
+
+variable "gmail_mailbox_roles" {
+  type        = list(string)
+  description = "gmail_mailbox_source = salesforce: Salesforce role names whose active users' mailboxes are synced (GMAIL_MAILBOX_ROLES)."
+  default     = []
+}
+
+variable "gmail_mailbox_group" {
+  type        = string
+  description = "gmail_mailbox_source = group: the Google group whose members' mailboxes are synced (GMAIL_MAILBOX_GROUP); empty leaves it unset."
+  default     = ""
+}
+
+variable "gmail_directory_admin" {
+  type        = string
+  description = "gmail_mailbox_source = group: the Workspace admin the Directory members.list call acts as (GMAIL_DIRECTORY_ADMIN); add the admin.directory.group.member.readonly scope to the delegation."
+  default     = ""
+}
+
 variable "gmail_external_only" {
   type        = bool
   description = "gmail-sync stores only messages with a participant outside the company (GMAIL_EXTERNAL_ONLY): not on company_domains nor on a synced mailbox's domain."

@@ -4,9 +4,7 @@ mail kept, one who joins gets a first sync on the next run."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import random
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,9 +17,7 @@ from sandbox.apis.gmail import FAKE_TOKEN
 from sandbox.directory import CONSULTANT, LEADS_GROUP, SALES_GROUP
 from sandbox.gmail_oauth import DIRECTORY_MEMBERS_READONLY
 from sandbox.server import Sandbox
-from sandbox.world_ids import IdFactory
-from sandbox.world_models import Email
-from sandbox.world_schema import SfRecord, sf_record
+from sandbox.staff_changes import JOINER, rep_joins, rep_leaves
 from shared import entrypoint
 from tests.integration.gmail_harness import GMAIL, SIGNER, GmailHarness
 from tools.invoke import invoke
@@ -33,7 +29,6 @@ from gmail_job import SPEC, GmailClients
 
 SALESFORCE = by_cloud_name("salesforce-sync")
 MEMBERS = f"/admin/directory/v1/groups/{SALES_GROUP}/members"
-JOINER = "nadia.joiner@northwind-analytics.com"
 
 
 @pytest.fixture(name="gmail")
@@ -61,32 +56,6 @@ def stored_per_mailbox(gmail: GmailHarness) -> dict[str, int]:
     return {row["mailbox"]: row["n"] for row in rows}
 
 
-def new_rep(gmail: GmailHarness, role_name: str) -> SfRecord:
-    """A rep who joined today: a Salesforce user with the role, and a Workspace mailbox with a few messages."""
-    world = gmail.sandbox.world
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    role = next(r["Id"] for r in world.user_roles if r["Name"] == role_name)
-    profile = next(p["Id"] for p in world.profiles if p["Name"] == "Sales User")
-    user = sf_record("User", now, Id=IdFactory(random.Random(5)).sf("005"), Username=f"{JOINER}.prod",
-                     FirstName="Nadia", LastName="Joiner", Name="Nadia Joiner", Email=JOINER,
-                     Title="Account Executive", Department="Sales", IsActive=True, UserType="Standard",
-                     ProfileId=profile, UserRoleId=role)
-    world.users.append(user)
-    gmail.fake.add_mailbox(JOINER)
-    template = gmail.customer_mail(gmail.mailboxes[0])[0].email
-    for _ in range(3):
-        gmail.store.add_message(JOINER, email=_copy(gmail, template))
-    return user
-
-
-def _copy(gmail: GmailHarness, template: Email) -> Email:
-    now = dt.datetime.now(dt.UTC)
-    message_id = gmail.store.new_message_id(now)
-    return dataclasses.replace(template, message_id=message_id, thread_id=message_id, mailbox=JOINER,
-                               rfc822_id=f"<joiner-{message_id}@mail.test>", in_reply_to=None, references=[],
-                               sent_at=now.replace(microsecond=0), labels=["INBOX"])
-
-
 def test_given_the_salesforce_source_when_a_rep_leaves_and_one_joins_then_the_leaver_is_dropped_and_the_joiner_synced(
         gmail: GmailHarness) -> None:
     world = gmail.sandbox.world
@@ -100,11 +69,10 @@ def test_given_the_salesforce_source_when_a_rep_leaves_and_one_joins_then_the_le
     assert set(stored_per_mailbox(gmail)) == set(gmail.mailboxes), "the Field Sales users' mailboxes, not the others"
     assert set(gmail.messages()) == gmail.live_keys()
     leaver_address = gmail.mailboxes[1]
-    leaver = next(u for u in world.users if u["Email"] == leaver_address)
     before = stored_per_mailbox(gmail)
-    leaver["IsActive"] = False
-    world.touch(leaver, dt.datetime.now(dt.UTC).replace(microsecond=0))
-    joiner = new_rep(gmail, "Field Sales")
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    leaver = rep_leaves(world, leaver_address, now)
+    joiner = rep_joins(world, gmail.fake, now)
     try:
         sync_users(gmail)
         gmail.sandbox.log.clear()
@@ -175,12 +143,13 @@ def test_given_the_group_source_then_its_active_users_and_nested_members_are_syn
 
     leaver = gmail.mailboxes[2]
     gmail.fake.directory.remove_member(SALES_GROUP, leaver)
-    gmail.fake.add_mailbox(JOINER)
+    joiner = rep_joins(gmail.sandbox.world, gmail.fake, dt.datetime.now(dt.UTC).replace(microsecond=0), messages=1)
     gmail.fake.directory.add_member(SALES_GROUP, JOINER)
-    gmail.store.add_message(JOINER, email=_copy(gmail, gmail.customer_mail(gmail.mailboxes[0])[0].email))
     gmail.sandbox.log.clear()
-
-    second = gmail.sync()
+    try:
+        second = gmail.sync()
+    finally:
+        gmail.sandbox.world.users.remove(joiner)
 
     assert mailbox_counts(second) == (4, 1, 1)
     assert gmail.requests_for(leaver) == 0 and stored_per_mailbox(gmail)[JOINER] == 1
