@@ -3,26 +3,31 @@
 Applies the schema to a fresh local warehouse, starts the sandbox with a seeded world, invokes every
 implemented function through its HTTP entry point in pipeline order, prints one semantic search, runs
 gmail-sync's first sync once more with a zero time budget to show it resuming over many invocations to the same
-tables, and prints a summary.
+tables, then takes gmail-sync's mailboxes from Salesforce while one rep leaves and one joins, and prints a
+summary.
 Function logs (JSON lines) go to .local/demo.log.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
+from sandbox.apis.gmail import gmail_fake
 from sandbox.env import settings_env
 from sandbox.server import Sandbox
+from sandbox.staff_changes import JOINER, ROLE, rep_joins, rep_leaves
 from sandbox.world import build_world
 from shared import entrypoint
 from shared.log import configure_logging
 from shared.sqlfiles import read_sql
 from shared.warehouse import connect
 from tools.invoke import invoke
-from tools.pipeline import ROOT, by_cloud_name, implemented
+from tools.pipeline import ROOT, FunctionEntry, by_cloud_name, implemented
 from tools.reliability.secrets_scan import scan, secret_values
 from tools.table import render
 
@@ -33,6 +38,7 @@ SUMMARY_WIDTH = 110
 RESUME_FUNCTION = "gmail-sync"
 RESUME_SETTINGS = {"TIME_BUDGET_SECONDS": "0", "GMAIL_PAGE_SIZE": "50"}
 RESUME_CHECK = "demo/gmail_message_keys.sql"
+DIRECTORY_SETTINGS = {"GMAIL_MAILBOX_SOURCE": "salesforce", "GMAIL_MAILBOX_ROLES": ROLE}
 SEARCH_FUNCTION = "generate-embeddings"
 SEARCH_QUERY = "pricing and budget approval"
 
@@ -99,6 +105,32 @@ def resumable_first_sync(main_url: str, invocations: int = 200) -> bool:
     return same and not answer.get("pending")
 
 
+def mailboxes_from_salesforce(sandbox: Sandbox, url: str) -> bool:
+    """gmail-sync with its mailboxes from Salesforce (the active users of one role) while a rep leaves and one
+    joins: salesforce-sync brings the change, and gmail-sync drops the leaver (the stored mail stays) and gives
+    the joiner a first sync."""
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    leaver = rep_leaves(sandbox.world, sandbox.world.mailboxes[-1], now)["Email"]
+    rep_joins(sandbox.world, gmail_fake(sandbox.app), now)
+    os.environ.update({"WAREHOUSE": url, **DIRECTORY_SETTINGS})
+    entrypoint.reset_runtimes()
+    print(f"\n{RESUME_FUNCTION} with {DIRECTORY_SETTINGS}: {leaver} leaves, {JOINER} joins")
+    steps: tuple[tuple[FunctionEntry, dict[str, Any], tuple[str, ...]], ...] = (
+        (by_cloud_name("salesforce-sync"), {"object_type": "User"}, ("sf_users",)),
+        (by_cloud_name(RESUME_FUNCTION), {}, ("gmail_mailboxes", "gmail_messages")))
+    ok, answer = True, dict[str, Any]()
+    for entry, body, shown in steps:
+        status, answer = invoke(entry, body)
+        counts = ", ".join(f"{k}={v}" for k, v in answer.get("counts", {}).items() if k.startswith(shown))
+        print(f"  {entry.cloud_name:<18} HTTP {status} {answer.get('status')}  {counts}")
+        ok = ok and status == 200
+    for name in DIRECTORY_SETTINGS:
+        os.environ.pop(name)
+    entrypoint.reset_runtimes()
+    counts = answer.get("counts", {})
+    return ok and (counts.get("gmail_mailboxes_new"), counts.get("gmail_mailboxes_dropped")) == (1, 1)
+
+
 def _rows(url: str, sql: str) -> list[dict[str, object]]:
     warehouse = connect(url)
     try:
@@ -142,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
             ok = run_pipeline()
             ok = semantic_search() and ok
             ok = resumable_first_sync(url) and ok
+            ok = mailboxes_from_salesforce(sandbox, url) and ok
         finally:
             entrypoint.reset_runtimes()
             configure_logging(stream=None)
