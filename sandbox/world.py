@@ -15,6 +15,7 @@ from sandbox.world_calls import build_calls
 from sandbox.world_cases import build_mail
 from sandbox.world_context import SELLER_DOMAIN, SELLER_NAME, GenContext
 from sandbox.world_crm import Crm, Rep, build_accounts, build_contacts, build_users
+from sandbox.world_custom import build_competitors, fill_custom_fields
 from sandbox.world_eng import ApiKey, Engineer, Workspace, build_org
 from sandbox.world_identity import mess_contacts, mess_leads
 from sandbox.world_intent import draw_buying_intent
@@ -44,6 +45,8 @@ class World:
     email_messages: list[SfRecord] = field(default_factory=list)
     profiles: list[SfRecord] = field(default_factory=list)
     user_roles: list[SfRecord] = field(default_factory=list)
+    competitors: list[SfRecord] = field(default_factory=list)
+    """Competitor__c, the org's custom object."""
     mailboxes: list[str] = field(default_factory=list)
     email_threads: list[EmailThread] = field(default_factory=list)
     emails: list[Email] = field(default_factory=list)
@@ -121,6 +124,8 @@ def build_world(seed: int = 7, scale: int = 1, anchor: datetime | None = None) -
     build_opportunities(ctx, crm, truth)
     build_leads(ctx, crm, truth)
     mess_leads(ctx, crm, truth)
+    fill_custom_fields(ctx, crm)
+    competitors = build_competitors(ctx, crm)
     mail = build_mail(ctx, crm, truth)
     calls = build_calls(ctx, crm, truth)
     label_identities(crm, truth, mail.emails, calls)
@@ -131,6 +136,7 @@ def build_world(seed: int = 7, scale: int = 1, anchor: datetime | None = None) -
         seed, scale, ctx.anchor, users=crm.users, reps=crm.reps, accounts=crm.accounts, contacts=crm.contacts,
         leads=crm.leads, opportunities=crm.opportunities, tasks=activity.tasks, events=activity.events,
         email_messages=activity.email_messages, profiles=crm.profiles, user_roles=crm.user_roles,
+        competitors=competitors,
         mailboxes=[rep.email for rep in crm.reps if rep.has_mailbox],
         email_threads=mail.threads, emails=mail.emails, calls=calls, engineers=org.engineers,
         workspaces=org.workspaces, api_keys=org.api_keys, anthropic_usage=usage.anthropic,

@@ -23,10 +23,11 @@ SF_FIELDS: dict[str, tuple[str, ...]] = {
     "Account": (
         "Id", "OwnerId", "Name", "Website", "Industry", "Type", "AnnualRevenue", "NumberOfEmployees",
         "BillingCountry", "ParentId", "LastActivityDate", *SYSTEM_FIELDS,
+        "Segment__c", "Budget__c", "Renewal_Date__c", "Strategic__c",
     ),
     "Contact": (
         "Id", "OwnerId", "AccountId", "FirstName", "LastName", "Name", "Email", "Title", "Phone",
-        "MailingCountry", "LeadSource", "LastActivityDate", *SYSTEM_FIELDS,
+        "MailingCountry", "LeadSource", "LastActivityDate", *SYSTEM_FIELDS, "Preferred_Channel__c",
     ),
     "Lead": (
         "Id", "OwnerId", "FirstName", "LastName", "Name", "Email", "Company", "Title", "Phone", "Country",
@@ -36,6 +37,7 @@ SF_FIELDS: dict[str, tuple[str, ...]] = {
     "Opportunity": (
         "Id", "OwnerId", "AccountId", "Name", "StageName", "Amount", "CloseDate", "Probability", "IsClosed",
         "IsWon", "ForecastCategoryName", "Type", "LeadSource", "NextStep", *SYSTEM_FIELDS,
+        "Competitors__c", "Seats__c", "Win_Probability__c",
     ),
     "Task": (
         "Id", "OwnerId", "Subject", "Status", "Priority", "ActivityDate", "WhoId", "WhatId", "AccountId",
@@ -52,15 +54,28 @@ SF_FIELDS: dict[str, tuple[str, ...]] = {
         "CcAddress", "TextBody", "HtmlBody", "MessageDate", "Incoming", "Status", "MessageIdentifier",
         "ThreadIdentifier", *SYSTEM_FIELDS,
     ),
+    "Competitor__c": ("Id", "OwnerId", "Name", *SYSTEM_FIELDS, "Website__c", "Threat__c", "Account__c"),
 }
+CUSTOM_FIELD_TYPES = {
+    "Segment__c": "picklist", "Budget__c": "currency", "Renewal_Date__c": "date", "Strategic__c": "boolean",
+    "Preferred_Channel__c": "picklist", "Competitors__c": "multipicklist", "Seats__c": "double",
+    "Win_Probability__c": "percent", "Website__c": "url", "Threat__c": "picklist", "Account__c": "reference",
+}
+"""The Salesforce type of every custom field (`__c`) of SF_FIELDS; standard fields' types follow their names."""
+PICKLISTS = {
+    "Segment__c": ("Enterprise", "Mid-Market", "SMB"), "Preferred_Channel__c": ("Email", "Phone", "Video"),
+    "Competitors__c": ("Acme Insights", "DataHive", "Looker", "Tableau"), "Threat__c": ("High", "Medium", "Low"),
+}
+CUSTOM_REFERENCES = {"Account__c": ("Account__r", ("Account",))}
+"""A custom reference field → its relationship name and target objects."""
 SF_PREFIXES = {
     "User": "005", "Account": "001", "Contact": "003", "Lead": "00Q", "Opportunity": "006", "Task": "00T",
-    "Event": "00U", "EmailMessage": "02s", "Profile": "00e", "UserRole": "00E",
+    "Event": "00U", "EmailMessage": "02s", "Profile": "00e", "UserRole": "00E", "Competitor__c": "a01",
 }
 WORLD_LISTS = {
     "User": "users", "Account": "accounts", "Contact": "contacts", "Lead": "leads",
     "Opportunity": "opportunities", "Task": "tasks", "Event": "events", "EmailMessage": "email_messages",
-    "Profile": "profiles", "UserRole": "user_roles",
+    "Profile": "profiles", "UserRole": "user_roles", "Competitor__c": "competitors",
 }
 OBJECT_BY_PREFIX = {prefix: name for name, prefix in SF_PREFIXES.items()}
 

@@ -4,6 +4,7 @@ it lacks and its Bulk API 2.0 jobs. Tests reach it with `salesforce_org(sandbox.
     org = salesforce_org(sandbox.state)
     org.expire_sessions()              # the next call with an issued token gets 401 INVALID_SESSION_ID
     org.hide_field("Contact", "Title")  # describe omits it and SOQL naming it fails with INVALID_FIELD
+    org.add_field(state, "Account", "Tier__c", "int", {account_id: 2})  # a custom field created now
     org.trust_jwt_key(public_pem)      # the connected app's certificate, for the JWT bearer grant
     org.hard_delete(state, "Contact", contact_id)  # gone from query/queryAll; getDeleted lists it
     org.clock = lambda: some_utc_datetime           # "now" for getDeleted's windows and delete times
@@ -15,7 +16,7 @@ import itertools
 import secrets
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -71,6 +72,8 @@ class SalesforceOrg:
     experience_sites: list[str] = field(default_factory=list)
     """Experience Cloud site URLs, accepted as a JWT `aud` beside login/test.salesforce.com."""
     hidden: dict[str, set[str]] = field(default_factory=dict)
+    added: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Custom fields created after the world was built (`add_field`): object → field → Salesforce type."""
     jobs: dict[str, BulkJob] = field(default_factory=dict)
     polls_until_complete: int = 1
     """How many status polls a bulk job answers InProgress before JobComplete."""
@@ -110,10 +113,28 @@ class SalesforceOrg:
         with self.lock:
             self.hidden.setdefault(object_type, set()).add(name)
 
+    def add_field(self, state: SandboxState, object_type: str, name: str, kind: str,
+                  values: Mapping[str, Any]) -> None:
+        """An admin creates a custom field now: describe lists it at once with its type, SOQL and Bulk return it,
+        and the records gain their values (record Id → value; the others null) without a SystemModstamp change,
+        as in Salesforce."""
+        if not name.endswith("__c"):
+            raise ValueError("a field an admin adds is a custom field: its name ends in __c")
+        with state.lock:
+            for record in state.world.records(object_type):
+                record[name] = values.get(record["Id"])
+        with self.lock:
+            self.added.setdefault(object_type, {})[name] = kind
+
+    def added_type(self, object_type: str, name: str) -> str | None:
+        with self.lock:
+            return self.added.get(object_type, {}).get(name)
+
     def fields(self, object_type: str) -> tuple[str, ...]:
         with self.lock:
             hidden = self.hidden.get(object_type, set())
-        return tuple(name for name in SF_FIELDS[object_type] if name not in hidden)
+            added = tuple(self.added.get(object_type, {}))
+        return tuple(name for name in (*SF_FIELDS[object_type], *added) if name not in hidden)
 
     def schema(self) -> dict[str, tuple[str, ...]]:
         """Object → the fields this org has (the world's, less hidden ones)."""

@@ -23,7 +23,7 @@ ANCHOR = datetime(2025, 6, 2, tzinfo=UTC)
 JOBS = "/services/data/v59.0/jobs/query"
 PYTHON_TYPES: dict[str, tuple[type, ...]] = {
     "datetime": (datetime,), "date": (date,), "boolean": (bool,), "int": (int,), "currency": (float, int),
-    "percent": (float, int),
+    "percent": (float, int), "double": (float, int),
 }
 
 
@@ -139,6 +139,47 @@ def test_describe_lists_every_field_with_a_type_its_values_have(sandbox: Sandbox
         for name, value in record.items():
             expected = PYTHON_TYPES.get(types[name], (str,))
             assert value is None or isinstance(value, expected), (name, value, types[name])
+
+
+def test_custom_fields_and_the_custom_object_are_described_as_custom_with_their_types(sf: Salesforce) -> None:
+    account = {f["name"]: f for f in sf.Account.describe()["fields"]}
+    competitor = sf.Competitor__c.describe()
+
+    assert [(account[n]["type"], account[n]["custom"]) for n in ("Segment__c", "Budget__c", "Renewal_Date__c",
+                                                                  "Strategic__c", "Name")] == [
+        ("picklist", True), ("currency", True), ("date", True), ("boolean", True), ("string", False)]
+    assert [v["value"] for v in account["Segment__c"]["picklistValues"]] == ["Enterprise", "Mid-Market", "SMB"]
+    opportunity = {f["name"]: f["type"] for f in sf.Opportunity.describe()["fields"]}
+    assert (opportunity["Competitors__c"], opportunity["Seats__c"], opportunity["Win_Probability__c"]) == (
+        "multipicklist", "double", "percent")
+    reference = next(f for f in competitor["fields"] if f["name"] == "Account__c")
+    assert competitor["custom"] is True and competitor["keyPrefix"] == "a01"
+    assert (reference["type"], reference["referenceTo"], reference["relationshipName"]) == (
+        "reference", ["Account"], "Account__r")
+
+
+def test_a_field_added_now_is_described_queried_and_bulk_exported_without_touching_systemmodstamp(
+        sandbox: Sandbox, sf: Salesforce) -> None:
+    accounts = sandbox.world.accounts
+    stamps = [a["SystemModstamp"] for a in accounts]
+    org = salesforce_org(sandbox.state)
+    org.add_field(sandbox.state, "Account", "Tier__c", "int", {accounts[0]["Id"]: 1, accounts[1]["Id"]: 3})
+    try:
+        types = {f["name"]: f["type"] for f in sf.Account.describe()["fields"]}
+        rows = sf.query_all("SELECT Id, Tier__c FROM Account ORDER BY Id")["records"]
+
+        assert types["Tier__c"] == "int"
+        tiers = {r["Id"]: r["Tier__c"] for r in rows}
+        assert (tiers[accounts[0]["Id"]], tiers[accounts[1]["Id"]], tiers[accounts[2]["Id"]]) == (1, 3, None)
+        assert [a["SystemModstamp"] for a in accounts] == stamps
+        exported = "".join(sf.bulk2.Account.query_all("SELECT Id, Tier__c FROM Account"))
+        assert f'"{accounts[0]["Id"]}","1"' in exported and f'"{accounts[2]["Id"]}",""' in exported
+        with pytest.raises(ValueError, match="__c"):
+            org.add_field(sandbox.state, "Account", "Tier", "int", {})
+    finally:
+        org.added.clear()
+        for account in accounts:
+            account.pop("Tier__c")
 
 
 def test_describe_types_follow_the_standard_objects() -> None:
