@@ -412,30 +412,38 @@ def main(argv: list[str] | None = None) -> int:
     settings = (f"{args.runs} run(s) of each bench, {'quick (tiny) sizes' if args.quick else 'default sizes'}, "
                 f"{args.latency_ms:g} ms injected latency per sandbox answer "
                 f"({', '.join(b.function for b in benches if b.latency) or 'no bench here takes it'}).")
+    run_settings = settings
     if args.merge:
         figures, settings = merged(json.loads(args.merge.read_text()), figures, settings, set(names))
     text = render(figures, header, settings)
     args.out.write_text(text)
     args.out.with_suffix(".json").write_text(json.dumps({"header": header, "settings": settings,
-                                                         "figures": figures}, indent=1))
+                                                         "run_settings": run_settings, "figures": figures},
+                                                        indent=1))
     print(text)
     return 0
 
 
 def merged(earlier: dict[str, Any], figures: list[Figure], settings: str, ran: set[str]) -> tuple[list[Figure], str]:
     """This run's figures and an earlier report's of the functions not run now (bench_quality.py's figures go
-    with `quality`); the settings say which came from where."""
+    with `quality`); each kept figure remembers the report it was measured in (`origin`, kept through later
+    merges), and the settings say which functions came from which."""
     def bench_of(figure: Figure) -> str:
         return "quality" if is_quality(figure) else str(figure["function"])
 
-    kept = [f for f in earlier["figures"] if bench_of(f) not in ran]
-    if not kept:
-        return figures, settings
-    names = ", ".join(dict.fromkeys(bench_of(f) for f in kept))
     when = earlier.get("header", {})
-    note = (f" {names}: from an earlier report (commit {when.get('commit', 'unknown')}, {when.get('date', 'unknown')}:"
-            f" {earlier.get('settings', '')})")
-    return [*figures, *kept], settings + note
+    own = {"commit": when.get("commit", "unknown"), "date": when.get("date", "unknown"),
+           "settings": earlier.get("run_settings", earlier.get("settings", ""))}
+    kept = [{**f, "origin": f.get("origin", own)} for f in earlier["figures"] if bench_of(f) not in ran]
+    by_origin: dict[str, list[str]] = {}
+    for figure in kept:
+        origin = figure["origin"]
+        key = f"commit {origin['commit']}, {origin['date']}: {origin['settings']}"
+        by_origin.setdefault(key, [])
+        if bench_of(figure) not in by_origin[key]:
+            by_origin[key].append(bench_of(figure))
+    notes = "".join(f" {', '.join(names)}: from an earlier report ({key})" for key, names in by_origin.items())
+    return [*figures, *kept], settings + notes
 
 
 if __name__ == "__main__":

@@ -449,3 +449,9 @@ def test_given_an_earlier_report_when_merged_then_only_the_functions_not_run_now
                         "2026-12-01 10:00 UTC: 3 run(s).)")
     assert report.merged(earlier, now, "1 run(s).", {"gmail-sync", "entity-resolution", "quality"}) == (
         now, "1 run(s).")
+    later = {"header": {"commit": "def5678", "date": "2026-12-02 10:00 UTC"}, "settings": settings,
+             "run_settings": "1 run(s).", "figures": figures}
+    _, again = report.merged(later, [], "3 run(s).", {"entity-resolution"})
+    assert again == ("3 run(s). gmail-sync: from an earlier report (commit def5678, 2026-12-02 10:00 UTC: "
+                     "1 run(s).) quality: from an earlier report (commit abc1234, 2026-12-01 10:00 UTC: 3 run(s).)"), \
+        "a figure kept twice still names the report it was measured in"
