@@ -115,20 +115,21 @@ def mailboxes_from_salesforce(sandbox: Sandbox, url: str) -> bool:
     os.environ.update({"WAREHOUSE": url, **DIRECTORY_SETTINGS})
     entrypoint.reset_runtimes()
     print(f"\n{RESUME_FUNCTION} with {DIRECTORY_SETTINGS}: {leaver} leaves, {JOINER} joins")
-    steps: tuple[tuple[FunctionEntry, dict[str, Any], tuple[str, ...]], ...] = (
-        (by_cloud_name("salesforce-sync"), {"object_type": "User"}, ("sf_users",)),
-        (by_cloud_name(RESUME_FUNCTION), {}, ("gmail_mailboxes", "gmail_messages")))
+    steps: tuple[tuple[FunctionEntry, dict[str, Any]], ...] = (
+        (by_cloud_name("salesforce-sync"), {"object_type": "User"}), (by_cloud_name(RESUME_FUNCTION), {}))
     ok, answer = True, dict[str, Any]()
-    for entry, body, shown in steps:
+    for entry, body in steps:
         status, answer = invoke(entry, body)
-        counts = ", ".join(f"{k}={v}" for k, v in answer.get("counts", {}).items() if k.startswith(shown))
-        print(f"  {entry.cloud_name:<18} HTTP {status} {answer.get('status')}  {counts}")
+        counts = answer.get("counts", {})
+        shown = f"sf_users={counts.get('sf_users')}" if "sf_users" in counts else (
+            f"gmail_messages={counts.get('gmail_messages')} mailboxes={answer.get('mailboxes')}")
+        print(f"  {entry.cloud_name:<18} HTTP {status} {answer.get('status')}  {shown}")
         ok = ok and status == 200
     for name in DIRECTORY_SETTINGS:
         os.environ.pop(name)
     entrypoint.reset_runtimes()
-    counts = answer.get("counts", {})
-    return ok and (counts.get("gmail_mailboxes_new"), counts.get("gmail_mailboxes_dropped")) == (1, 1)
+    mailboxes = answer.get("mailboxes", {})
+    return ok and (mailboxes.get("new"), mailboxes.get("dropped")) == (1, 1)
 
 
 def _rows(url: str, sql: str) -> list[dict[str, object]]:

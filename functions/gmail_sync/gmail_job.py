@@ -153,13 +153,11 @@ def run(params: GmailParams, ctx: JobContext[GmailSettings]) -> JobResult:
     mail_filter = ctx.settings.mail_filter(found.active + found.dropped)
     result = purge_mailboxes(mailboxes, ctx, mail_filter) if params.purge else sync_mailboxes(
         mailboxes, params, clients, ctx.warehouse, ctx.ledger, ctx.run_id, ctx.budget, mail_filter)
-    for kind, names in (("gmail_mailboxes", found.active), ("gmail_mailboxes_new", found.new),
-                        ("gmail_mailboxes_dropped", found.dropped)):
-        result.add(kind, len(names))
+    result.answer["mailboxes"] = {"source": ctx.settings.gmail_mailbox_source, "synced": len(found.active),
+                                  "new": len(found.new), "dropped": len(found.dropped)}
     return result
 
 
 SPEC = JobSpec("gmail-sync", "gmail", GmailParams, GmailSettings, run, GmailClients, count_keys=(
     "gmail_messages", "gmail_participants", "gmail_attachments", "gmail_messages_deleted", "history_fallbacks",
-    *(f"gmail_skipped_{reason}" for reason in REASONS), "gmail_messages_purged", "gmail_mailboxes",
-    "gmail_mailboxes_new", "gmail_mailboxes_dropped"))
+    *(f"gmail_skipped_{reason}" for reason in REASONS), "gmail_messages_purged"))

@@ -47,8 +47,8 @@ def sync_users(gmail: GmailHarness) -> None:
 
 
 def mailbox_counts(answer: dict[str, Any]) -> tuple[int, int, int]:
-    counts = answer["counts"]
-    return counts["gmail_mailboxes"], counts["gmail_mailboxes_new"], counts["gmail_mailboxes_dropped"]
+    mailboxes = answer["mailboxes"]
+    return mailboxes["synced"], mailboxes["new"], mailboxes["dropped"]
 
 
 def stored_per_mailbox(gmail: GmailHarness) -> dict[str, int]:

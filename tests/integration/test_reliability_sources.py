@@ -33,7 +33,7 @@ def test_given_each_source_fault_then_the_runs_end_as_documented_with_nothing_lo
         (name, True, True, 0, 0, False) for name in NAMES], report.table(mine) + "\n" + report.notes(mine)
 
 
-@pytest.mark.parametrize(("function", "requests"), [("salesforce-sync", "salesforce 29 requests"),
+@pytest.mark.parametrize(("function", "requests"), [("salesforce-sync", "salesforce 35 requests"),
                                                     ("dialpad-sync", "dialpad 187 requests")])
 def test_given_transient_faults_then_the_faulted_run_succeeds_with_one_extra_request_per_fault(
         outcomes: dict[tuple[str, str], Outcome], function: str, requests: str) -> None:
