@@ -45,7 +45,7 @@ def test_given_transient_faults_then_the_faulted_run_succeeds_with_one_extra_req
     slow = outcomes[(function, "slow_and_reset")]
     assert slow.played.notes[0] == "run HTTP 200 success errors={}"
     assert slow.played.notes[1].endswith("delayed 1.5s x1, " + slow.played.notes[1].split(", ")[1])
-    assert slow.played.notes[2] == requests.replace("29", "27").replace("187", "185")
+    assert slow.played.notes[2] == requests.replace("35", "33").replace("187", "185")
 
 
 def test_given_malformed_pages_then_salesforce_fails_the_scope_naming_the_parse_error_and_the_rerun_completes(
