@@ -8,7 +8,8 @@ fails) resumes where it stopped instead of starting over:
      "before": 1767312000 | null,            epoch seconds: set when a saved page token was refused and the
                                              listing went on from the oldest committed receipt date
      "page_token": "..." | null,             lists the first page not yet committed (null: from the top)
-     "carried": ["18f0...", ...],            ids of that page already committed (fetched in the same batches)
+     "carried": ["18f0...", ...],            ids of that page and later ones already fetched (in the same batches
+                                             as earlier pages): committed, or left out by the privacy filter
      "oldest": 1767300000 | null,            epoch seconds: the oldest internalDate of the committed pages
      "history_id": "123456" | null,          the history cursor to save once the listing completes (the
                                              profile's historyId read when the listing started); null: leave

@@ -80,6 +80,8 @@ class MailboxSync:
     budget: TimeBudget = field(default_factory=unlimited)
     mail_filter: MailFilter = field(default_factory=MailFilter)
     counts: Counter[str] = field(default_factory=Counter)
+    skipped_rows: list[dict[str, Any]] = field(default_factory=list)
+    """Messages the privacy filter left out since the last merge (gmail_skipped_messages rows)."""
 
     def run(self, sync_type: str, since: dt.date | None = None) -> Counter[str]:
         """Raises OutOfTime (from budget.checkpoint, between pages) when the budget is spent: the pages
@@ -145,9 +147,8 @@ class MailboxSync:
         buffer, gone, skipped = RowBuffer(MERGE_EVERY), list[str](), 0
 
         def select(ids: list[str]) -> list[str]:
-            nonlocal carried, skipped
+            nonlocal skipped
             wanted = [i for i in ids if i not in carried]
-            carried = set()  # they belong to the first page only
             if listing.refetch or not wanted:
                 return wanted
             stored = self._stored(wanted)
@@ -163,7 +164,9 @@ class MailboxSync:
                 committed = [dates.pop(i) for i in item.ids if i in dates]
                 listing.oldest = min([*committed, *([listing.oldest] if listing.oldest is not None else [])],
                                      default=None)
-                listing.page_token, listing.carried, listing.pages = item.next_token, item.carried, listing.pages + 1
+                carried.difference_update(item.ids)  # fetched by an earlier run, on pages not ended yet: keep them
+                listing.page_token, listing.pages = item.next_token, listing.pages + 1
+                listing.carried = (*item.carried, *sorted(carried - set(item.carried)))
                 if item.next_token is None:
                     self._complete(listing, skipped)
                     return
@@ -216,7 +219,8 @@ class MailboxSync:
     def _stored(self, message_ids: list[str]) -> dict[str, int | None]:
         """The ids among these that are stored and not flagged deleted, with their receipt time (epoch s)."""
         rows = self.warehouse.query("jobs/gmail_stored_messages.sql", {
-            "mailbox": self.mailbox, "message_ids": Typed(message_ids, "ARRAY<STRING>")})
+            "mailbox": self.mailbox, "message_ids": Typed(message_ids, "ARRAY<STRING>"),
+            "filter_key": self.mail_filter.key})
         return {row["message_id"]: epoch_seconds(row["internal_at"]) for row in rows}
 
     def _follow(self, start: str) -> None:
@@ -258,11 +262,18 @@ class MailboxSync:
         if reason is None:
             return True
         self.counts[f"gmail_skipped_{reason}"] += 1
+        self.skipped_rows.append({"mailbox": self.mailbox, "message_id": message.message_id, "reason": reason,
+                                  "filter_key": self.mail_filter.key, "ingested_at": self.clock(),
+                                  "_run_id": self.run_id})
         return False
 
     def _merge(self, buffer: RowBuffer) -> None:
         """Participants and attachments first, the messages last: a stored message is what makes a later run skip
-        fetching it, so it must not be stored before its child rows are (a failed write in between would lose them)."""
+        fetching it, so it must not be stored before its child rows are (a failed write in between would lose them).
+        The ids the privacy filter left out are recorded with them, so the same listing read again skips them too."""
+        if self.skipped_rows:
+            self.warehouse.merge("gmail_skipped_messages", self.skipped_rows, volatile=("ingested_at", "_run_id"))
+            self.skipped_rows = []
         if not buffer.messages:
             return
         self.counts["gmail_participants"] += self.warehouse.merge("gmail_participants", buffer.participants,

@@ -13,6 +13,8 @@ skipped, and nothing of it stored, when (checked in this order):
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -44,6 +46,12 @@ class MailFilter:
         internal = {d.lower() for d in company_domains} | {m.rpartition("@")[2].lower() for m in mailboxes}
         return cls(frozenset(skip_labels), frozenset(e.strip().lower() for e in excluded if e.strip()),
                    frozenset(d for d in internal if d), external_only)
+
+    @property
+    def key(self) -> str:
+        """A short stable digest of the settings: skips recorded under another key are decided again."""
+        settings = [sorted(self.skip_labels), sorted(self.excluded), sorted(self.internal_domains), self.external_only]
+        return hashlib.sha256(json.dumps(settings).encode()).hexdigest()[:16]
 
     def list_terms(self) -> str | None:
         """The messages.list `q` terms that leave the skipped labels out, in a stable order."""

@@ -13,6 +13,7 @@ import pytest
 from sandbox.gmail_store import StoredMessage
 from sandbox.server import Sandbox
 from sandbox.world_models import Address
+from shared import entrypoint
 from tests.integration.gmail_harness import BATCH, GMAIL, GmailHarness
 
 LAW_FIRM = "counsel-llp.test"
@@ -115,6 +116,30 @@ def test_given_private_mail_arriving_when_history_is_followed_then_it_is_fetched
     assert counts["gmail_messages"] == 1
 
 
+def test_given_skipped_mail_when_listed_again_then_it_is_not_fetched_unless_the_filter_changed(
+        gmail: GmailHarness) -> None:
+    mailbox = next(m for m in gmail.mailboxes if "internal" in world_private(gmail, m).values())
+    gmail.sync({"sync_type": "full", "mailbox": mailbox})
+    internal = {i for i, why in world_private(gmail, mailbox).items() if why == "internal"}
+    recorded = gmail.warehouse.query("select message_id, reason from gmail_skipped_messages where mailbox = @m",
+                                     {"m": mailbox})
+    assert internal and {r["message_id"] for r in recorded} == internal
+    assert {r["reason"] for r in recorded} == {"internal"}
+    gmail.sandbox.log.clear()
+
+    gmail.sync({"sync_type": "full", "mailbox": mailbox})
+
+    assert not any(fetched(gmail, i) for i in internal), "the same filter: skipped mail is not fetched again"
+    gmail.monkeypatch.setenv("GMAIL_EXTERNAL_ONLY", "false")
+    entrypoint.reset_runtimes()
+    gmail.sandbox.log.clear()
+
+    gmail.sync({"sync_type": "full", "mailbox": mailbox})
+
+    assert all(fetched(gmail, i) for i in internal), "a changed filter decides again"
+    assert internal <= {i for _, i in gmail.messages(mailbox)}
+
+
 def test_given_the_filter_turned_off_when_a_full_sync_runs_then_every_message_is_stored(
         gmail: GmailHarness) -> None:
     for name, value in (("GMAIL_EXTERNAL_ONLY", "false"), ("GMAIL_SKIP_LABELS", ""), ("GMAIL_EXCLUDE", "")):
@@ -149,8 +174,6 @@ def test_given_an_invalid_filter_setting_then_the_run_is_a_configuration_error_n
 
 def test_given_mail_stored_before_the_filter_when_purged_then_its_rows_embeddings_and_signals_go_and_the_rest_stay(
         gmail: GmailHarness) -> None:
-    from shared import entrypoint
-
     for name, value in (("GMAIL_EXTERNAL_ONLY", "false"), ("GMAIL_SKIP_LABELS", ""), ("GMAIL_EXCLUDE", "")):
         gmail.monkeypatch.setenv(name, value)
     mailbox = gmail.mailboxes[0]
