@@ -33,8 +33,9 @@ def rep_joins(world: World, gmail: GmailFake, now: datetime, messages: int = 3) 
                      UserType="Standard", ProfileId=profile, UserRoleId=role)
     world.users.append(user)
     gmail.add_mailbox(JOINER)
-    templates = [m.email for m in gmail.store.messages_of(world.mailboxes[0]) if not m.email.private]
-    for template in templates[:messages]:
+    first = gmail.store.mailbox(world.mailboxes[0])
+    assert first is not None
+    for template in first.copyable[:messages]:
         message_id = gmail.store.new_message_id(now)
         gmail.store.add_message(JOINER, email=dataclasses.replace(
             template, message_id=message_id, thread_id=message_id, mailbox=JOINER, in_reply_to=None, references=[],

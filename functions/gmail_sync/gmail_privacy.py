@@ -17,6 +17,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 from gmail_mime import ParsedMessage
 
@@ -47,7 +48,7 @@ class MailFilter:
         return cls(frozenset(skip_labels), frozenset(e.strip().lower() for e in excluded if e.strip()),
                    frozenset(d for d in internal if d), external_only)
 
-    @property
+    @cached_property
     def key(self) -> str:
         """A short stable digest of the settings: skips recorded under another key are decided again."""
         settings = [sorted(self.skip_labels), sorted(self.excluded), sorted(self.internal_domains), self.external_only]
