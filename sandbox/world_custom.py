@@ -1,6 +1,7 @@
 """The org's custom fields and its one custom object, Competitor__c, filled from their own random stream after
 every standard record exists (so they reshuffle nothing else). Salesforce leaves SystemModstamp alone when an admin
-adds a field; records only gain values."""
+adds a field; records only gain values. Accounts' headquarters locations (HQ_Location__c's components) have a
+stream of their own as well, drawn last, so that adding them changed no value the world held before."""
 
 from __future__ import annotations
 
@@ -36,6 +37,15 @@ def fill_custom_fields(ctx: GenContext, crm: Crm) -> None:
         opportunity["Competitors__c"] = ";".join(sorted(names)) or None
         opportunity["Seats__c"] = _maybe(rng, float(rng.randrange(5, 500)), 0.7)
         opportunity["Win_Probability__c"] = _maybe(rng, round(rng.uniform(5, 95), 1), 0.6)
+    fill_custom_locations(ctx, crm)
+
+
+def fill_custom_locations(ctx: GenContext, crm: Crm) -> None:
+    rng = ctx.rng("custom_locations")
+    for account in crm.accounts:
+        if rng.random() < 0.6:
+            account["HQ_Location__Latitude__s"] = round(rng.uniform(-60, 70), 6)
+            account["HQ_Location__Longitude__s"] = round(rng.uniform(-170, 170), 6)
 
 
 def build_competitors(ctx: GenContext, crm: Crm) -> list[SfRecord]:

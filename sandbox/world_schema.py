@@ -1,4 +1,7 @@
-"""The Salesforce objects the world holds: their fields (in API order), key prefixes and list names."""
+"""The Salesforce objects the world holds: their fields (in API order), key prefixes and list names.
+
+A compound custom field (a geolocation) is not a record field: records hold its components (`__s`), listed in
+SF_FIELDS and typed in CUSTOM_FIELD_TYPES; COMPOUND_FIELDS names the compound that describe reports before them."""
 
 from __future__ import annotations
 
@@ -23,7 +26,8 @@ SF_FIELDS: dict[str, tuple[str, ...]] = {
     "Account": (
         "Id", "OwnerId", "Name", "Website", "Industry", "Type", "AnnualRevenue", "NumberOfEmployees",
         "BillingCountry", "ParentId", "LastActivityDate", *SYSTEM_FIELDS,
-        "Segment__c", "Budget__c", "Renewal_Date__c", "Strategic__c",
+        "Segment__c", "Budget__c", "Renewal_Date__c", "Strategic__c", "HQ_Location__Latitude__s",
+        "HQ_Location__Longitude__s",
     ),
     "Contact": (
         "Id", "OwnerId", "AccountId", "FirstName", "LastName", "Name", "Email", "Title", "Phone",
@@ -60,8 +64,12 @@ CUSTOM_FIELD_TYPES = {
     "Segment__c": "picklist", "Budget__c": "currency", "Renewal_Date__c": "date", "Strategic__c": "boolean",
     "Preferred_Channel__c": "picklist", "Competitors__c": "multipicklist", "Seats__c": "double",
     "Win_Probability__c": "percent", "Website__c": "url", "Threat__c": "picklist", "Account__c": "reference",
+    "HQ_Location__Latitude__s": "double", "HQ_Location__Longitude__s": "double",
 }
-"""The Salesforce type of every custom field (`__c`) of SF_FIELDS; standard fields' types follow their names."""
+"""The Salesforce type of every custom field (`__c`) and compound component (`__s`) of SF_FIELDS; standard
+fields' types follow their names."""
+COMPOUND_FIELDS = {"HQ_Location__c": ("location", ("HQ_Location__Latitude__s", "HQ_Location__Longitude__s"))}
+"""A compound custom field → its type and its components: describe-only, neither a record field nor queryable."""
 PICKLISTS = {
     "Segment__c": ("Enterprise", "Mid-Market", "SMB"), "Preferred_Channel__c": ("Email", "Phone", "Video"),
     "Competitors__c": ("Acme Insights", "DataHive", "Looker", "Tableau"), "Threat__c": ("High", "Medium", "Low"),

@@ -6,6 +6,7 @@ as `***` and may hold a Secret Manager reference that is resolved (and re-read a
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any, Self
 
@@ -15,6 +16,17 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from shared import secrets
 
 DEFAULT_WAREHOUSE = "duckdb:///.local/warehouse.duckdb"
+
+
+def listed_setting(value: Any) -> Any:
+    """A JSON array, or values separated by commas, as a list of stripped non-empty strings (for a list
+    setting's `mode="before"` validator; anything else is left for pydantic to refuse)."""
+    if isinstance(value, str):
+        text = value.strip()
+        value = json.loads(text) if text.startswith("[") else text.split(",")
+    if isinstance(value, list):
+        return [str(item).strip() for item in value if str(item).strip()]
+    return value
 
 
 class CommonSettings(BaseSettings):

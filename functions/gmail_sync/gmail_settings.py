@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
@@ -16,7 +15,7 @@ from shared.entrypoint import JobParams
 from shared.log import get_logger
 from shared.params import IsoDate
 from shared.secrets import Secret
-from shared.settings import DOMAIN_NAME, CompanySettings
+from shared.settings import DOMAIN_NAME, CompanySettings, listed_setting
 
 GMAIL_READONLY = "https://www.googleapis.com/auth/gmail.readonly"
 DIRECTORY_MEMBERS_READONLY = "https://www.googleapis.com/auth/admin.directory.group.member.readonly"
@@ -26,19 +25,9 @@ log = get_logger(__name__)
 DEFAULT_SKIP_LABELS = ["CATEGORY_PERSONAL", "CATEGORY_SOCIAL", "CHAT", "SPAM", "TRASH"]
 
 
-def _listed(value: Any) -> Any:
-    """A JSON array, or values separated by commas, as a list of stripped non-empty strings."""
-    if isinstance(value, str):
-        text = value.strip()
-        value = json.loads(text) if text.startswith("[") else text.split(",")
-    if isinstance(value, list):
-        return [str(item).strip() for item in value if str(item).strip()]
-    return value
-
-
 def _checked(value: Any, normalise: Callable[[str], str], invalid: Callable[[str], bool], problem: str) -> Any:
     """A list setting's entries normalised; ValueError naming `problem` and the invalid ones."""
-    listed = _listed(value)
+    listed = listed_setting(value)
     if not isinstance(listed, list):
         return listed
     entries = [normalise(entry) for entry in listed]
@@ -109,7 +98,7 @@ class GmailSettings(CompanySettings):
     @field_validator("gmail_mailbox_profiles", "gmail_mailbox_roles", mode="before")
     @classmethod
     def _names(cls, value: Any) -> Any:
-        return _listed(value)
+        return listed_setting(value)
 
     @model_validator(mode="after")
     def _source_complete(self) -> GmailSettings:

@@ -76,10 +76,11 @@ class SalesforceClient:
         except SalesforceError as failure:
             raise SalesforceApiError.of(failure) from None
 
-    def describe(self, object_type: str) -> dict[str, str]:
-        """Field name → Salesforce type, for the fields this org has and the user can see."""
+    def describe(self, object_type: str) -> list[dict[str, Any]]:
+        """The describe entries (name, type, custom, compoundFieldName, …) of the fields this org has and the
+        user can see."""
         found = self.call(lambda sf: getattr(sf, object_type).describe())
-        return {f["name"]: f["type"] for f in found["fields"]}
+        return [dict(f) for f in found["fields"]]
 
     def count(self, object_type: str) -> int:
         """Records of the object, deleted ones included (what a full sync would read)."""

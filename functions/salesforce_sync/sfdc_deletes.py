@@ -32,7 +32,7 @@ from sfdc_values import cursor_text, parse_datetime
 
 from shared.ledger import Run, RunLedger
 from shared.log import get_logger
-from shared.warehouse import Warehouse
+from shared.warehouse import Warehouse, merge_sql
 
 log = get_logger(__name__)
 DELETED_SUFFIX = "#deleted"
@@ -126,9 +126,15 @@ class DeleteTracker:
         at = self.now()
         params = {"listing_id": listing.sync_id, "deleted_at": at, "synced_at": self.run.started_at,
                   "run_id": self.run.run_id}
-        self.warehouse.query(f"jobs/sfdc_reconcile_{self.table}.sql", params)
-        found = self.warehouse.query("jobs/sfdc_reconciled_count.sql", {
-            "object_type": self.stream.object_type, "run_id": self.run.run_id, "deleted_at": at})
+        if self.stream.custom:
+            self.warehouse.query(merge_sql.reconcile_deleted(self.table, self.stream.key, self.stream.object_type),
+                                 params)
+            found = self.warehouse.query(merge_sql.reconciled_count(self.table),
+                                         {"run_id": self.run.run_id, "deleted_at": at})
+        else:
+            self.warehouse.query(f"jobs/sfdc_reconcile_{self.table}.sql", params)
+            found = self.warehouse.query("jobs/sfdc_reconciled_count.sql", {
+                "object_type": self.stream.object_type, "run_id": self.run.run_id, "deleted_at": at})
         flagged = int(found[0]["flagged"]) if found else 0
         log.info("full listing of %s reconciled: %d rows no longer at the source flagged deleted",
                  self.stream.object_type, flagged, extra={"scope": self.stream.object_type, "flagged": flagged})
@@ -186,11 +192,14 @@ class DeleteTracker:
         when = {str(d["id"]): parse_datetime(str(d["deletedDate"])) for d in deleted}
         if not when:
             return 0
-        live = self.warehouse.query("jobs/sfdc_live_ids.sql", {
-            "object_type": self.stream.object_type, "record_ids": sorted(when)})
+        ids = sorted(when)
+        live = self.warehouse.query(merge_sql.live_ids(self.table, self.stream.key), {"record_ids": ids}) \
+            if self.stream.custom else \
+            self.warehouse.query("jobs/sfdc_live_ids.sql", {"object_type": self.stream.object_type, "record_ids": ids})
         rows = [{self.stream.key: r["record_id"], "is_deleted": True, "deleted_at": when[r["record_id"]],
                  "_synced_at": self.run.started_at, "_run_id": self.run.run_id} for r in live]
-        return self.warehouse.merge(self.table, rows, volatile=("_synced_at", "_run_id")) if rows else 0
+        return self.warehouse.merge(self.table, rows, key=(self.stream.key,),
+                                    volatile=("_synced_at", "_run_id")) if rows else 0
 
     def not_covered(self, gap: str) -> None:
         message = (f"getDeleted no longer lists {self.stream.object_type} deletes since {gap}: rows deleted at the "

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Literal, Self
+import json
+import re
+from typing import Annotated, Any, Literal, Self
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
+from pydantic_settings import NoDecode
+from sfdc_fields import ALL
+from sfdc_streams import OBJECT_TYPES, custom_table_name
 
+from shared import sqlfiles
 from shared.secrets import Secret
-from shared.settings import CommonSettings
+from shared.settings import CommonSettings, listed_setting
 
 AuthMode = Literal["jwt", "client_credentials", "refresh_token", "password"]
 LOGIN_AUDIENCES = ("https://login.salesforce.com", "https://test.salesforce.com")
@@ -18,6 +24,15 @@ _REQUIRED: dict[str, tuple[str, ...]] = {
     "refresh_token": ("salesforce_client_id", "salesforce_refresh_token"),
     "password": ("salesforce_client_id", "salesforce_client_secret", "salesforce_username", "salesforce_password"),
 }
+
+_API_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,79}$")
+
+
+def _api_names(names: list[str], what: str) -> list[str]:
+    bad = [name for name in names if not _API_NAME.match(name)]
+    if bad:
+        raise ValueError(f"{what} must be Salesforce API names (letters, digits, underscores): {bad}")
+    return names
 
 
 class SalesforceSettings(CommonSettings):
@@ -49,6 +64,56 @@ class SalesforceSettings(CommonSettings):
     salesforce_bulk_poll_seconds: float = Field(2.0, ge=0, description="wait between Bulk job status polls")
     salesforce_bulk_timeout_seconds: float = Field(3600.0, gt=0, description="give up on a Bulk job after this")
     salesforce_rate_per_second: float = Field(20.0, gt=0, description="client-side request rate limit")
+
+    salesforce_extra_fields: Annotated[dict[str, list[str] | Literal["*"]], NoDecode] = Field(
+        default_factory=dict,
+        description='more fields per object, as JSON: {"Account": ["Budget__c", "Segment__c"], "Opportunity": "*"}; '
+                    '"*" = every custom field describe reports; each lands in a column named after the field in '
+                    "lower case (budget__c), added to the table when first configured and back-filled")
+    salesforce_custom_objects: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="custom objects to sync, separated by commas (Competitor__c): each into table sf_<name> "
+                    "(sf_competitor) keyed by <name>_id, with Id, OwnerId, Name, the system fields and its "
+                    "SALESFORCE_EXTRA_FIELDS entry (default *: every custom field)")
+
+    @field_validator("salesforce_extra_fields", mode="before")
+    @classmethod
+    def _extra_fields(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = json.loads(value) if value.strip() else {}
+        if not isinstance(value, dict):
+            return value
+        chosen: dict[str, Any] = {}
+        for object_type, fields in value.items():
+            listed = fields if fields == ALL else listed_setting(fields)
+            chosen[str(object_type)] = listed if listed == ALL else _api_names(listed, f"{object_type} fields")
+        return chosen
+
+    @field_validator("salesforce_custom_objects", mode="before")
+    @classmethod
+    def _custom_objects(cls, value: Any) -> Any:
+        listed = listed_setting(value)
+        if not isinstance(listed, list):
+            return listed
+        names = _api_names(listed, "custom objects")
+        if bad := [name for name in names if not name.endswith("__c")]:
+            raise ValueError(f"custom object names end in __c: {bad}")
+        if taken := [name for name in names if custom_table_name(name) in sqlfiles.table_files()]:
+            raise ValueError(f"the table of {taken} would be one the suite already has")
+        return list(dict.fromkeys(names))
+
+    @model_validator(mode="after")
+    def _extra_fields_known(self) -> Self:
+        known = (*OBJECT_TYPES, *self.salesforce_custom_objects)
+        if unknown := [name for name in self.salesforce_extra_fields if name not in known]:
+            raise ValueError(f"SALESFORCE_EXTRA_FIELDS names objects that are not synced: {unknown} (synced: "
+                             f"{', '.join(known)}; custom objects go in SALESFORCE_CUSTOM_OBJECTS)")
+        return self
+
+    def extra_fields(self, object_type: str) -> list[str] | Literal["*"]:
+        """The configured extra fields of an object; a custom object has every custom field unless it says."""
+        default: list[str] | Literal["*"] = ALL if object_type in self.salesforce_custom_objects else []
+        return self.salesforce_extra_fields.get(object_type, default)
 
     @field_validator("salesforce_jwt_audience")
     @classmethod

@@ -9,9 +9,11 @@ are the setup objects Profile and UserRole (their rows name the profile and role
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from sfdc_fields import ExtraField
 
 from shared.identity import email_domain, normalize_email, registrable_domain
 from shared.phones import region_for_country, to_e164
@@ -39,6 +41,10 @@ class Stream:
     derive: Derive = _no_derivation
     deletable: bool = True
     """The object has IsDeleted and getDeleted (every synced object but User)."""
+    custom: bool = False
+    """A configured custom object: its table has no sql/tables file and is created at run time."""
+    optional: frozenset[str] = frozenset()
+    """Fields an org may lack without a warning (a custom object on a master-detail relation has no OwnerId)."""
 
     @property
     def fields(self) -> tuple[str, ...]:
@@ -142,13 +148,36 @@ STREAMS: tuple[Stream, ...] = (
 )
 STREAM_BY_OBJECT = {stream.object_type: stream for stream in STREAMS}
 OBJECT_TYPES = tuple(STREAM_BY_OBJECT)
+CUSTOM_STANDARD_COLUMNS = {"OwnerId": "owner_id", "Name": "name"}
+RUNTIME_COLUMNS = {"deleted_at": "TIMESTAMP", "_synced_at": "TIMESTAMP NOT NULL", "_run_id": "STRING"}
+"""The columns of a run-time table that no Salesforce field fills."""
 
 
-def build_row(stream: Stream, record: Record, region: str) -> Row:
-    """The table row for one typed record: only the columns whose fields were fetched, plus derivations.
-    `deleted_at` is the SystemModstamp of a record in the recycle bin (Salesforce stamps the delete), null for a
-    live one; a User row is never deleted."""
+def custom_base(object_type: str) -> str:
+    """`Competitor__c` → competitor, `Sales_Play__c` → sales_play."""
+    return object_type.removesuffix("__c").lower()
+
+
+def custom_table_name(object_type: str) -> str:
+    return f"sf_{custom_base(object_type)}"
+
+
+def custom_stream(object_type: str) -> Stream:
+    """A configured custom object: Id, OwnerId, Name and the system fields; its custom fields come from
+    SALESFORCE_EXTRA_FIELDS (every one by default)."""
+    own = " ".join(f"{name}:{column}" for name, column in CUSTOM_STANDARD_COLUMNS.items())
+    stream = _stream(object_type, custom_table_name(object_type), f"{custom_base(object_type)}_id", own)
+    return Stream(stream.object_type, stream.table, stream.columns, custom=True, optional=frozenset({"OwnerId"}))
+
+
+def build_row(stream: Stream, record: Record, region: str, extras: Iterable[ExtraField] = ()) -> Row:
+    """The table row for one typed record: only the columns whose fields were fetched, plus derivations and the
+    configured extra fields. `deleted_at` is the SystemModstamp of a record in the recycle bin (Salesforce stamps
+    the delete), null for a live one; a User row is never deleted."""
     row = {column: record[name] for name, column in stream.columns if name in record}
+    for extra in extras:
+        if all(component in record for component in extra.components):
+            row[extra.column] = extra.value(record)
     if not stream.deletable:
         row["is_deleted"] = False
     elif "IsDeleted" in record:

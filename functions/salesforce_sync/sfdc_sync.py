@@ -12,18 +12,24 @@ Three values per object live in sync_state (job `salesforce-sync`):
   last committed (SystemModstamp, Id), a Bulk job is resumed by its id at its saved result-set locator, never
   created again.
 - scope `<Object>#deleted`: how far getDeleted's deletes are applied (see `sfdc_deletes`).
+- scope `<Object>#fields`: the configured extra fields last synced (see `sfdc_schema`), and `<Object>#backfill`
+  the checkpoint of an unfinished back-fill of new ones (see `sfdc_backfill`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import sfdc_bulk
+from sfdc_backfill import FieldBackfill, described_types
 from sfdc_client import SalesforceClient
 from sfdc_deletes import DeleteTracker
+from sfdc_fields import ExtraField
 from sfdc_listing import JOB, LISTING_SUFFIX, Batch, Listing, Record, full_sync_unfinished, utcnow
+from sfdc_schema import SchemaEvolution
 from sfdc_streams import CURSOR_FIELD, Stream, build_row
 from sfdc_values import cursor_text, parse_datetime, soql_datetime, typed
 
@@ -48,6 +54,8 @@ class SyncOptions:
     region: str = "US"
     bulk_poll_seconds: float = 2.0
     bulk_timeout_seconds: float = 3600.0
+    extra_fields: Mapping[str, Sequence[str] | str] = field(default_factory=dict)
+    """Object → its configured extra fields (a list, or "*")."""
 
 
 class MissingFieldError(Exception):
@@ -73,6 +81,7 @@ class ObjectSync:
     skipped: Callable[[int], None] = lambda n: None
     """Called with the number of records of a page or result set skipped (see `identified`)."""
     deletes: DeleteTracker = field(init=False)
+    extras: list[ExtraField] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
         self.deletes = DeleteTracker(self.stream, self.client, self.warehouse, self.ledger, self.run)
@@ -103,9 +112,21 @@ class ObjectSync:
             raise
 
     def load(self, saved: Listing | None, committed: Callable[[int], None]) -> None:
-        types = self.field_types()
+        described = self.client.describe(self.scope)
+        types = self.field_types(described)
+        kinds = described_types(described)
+        plan = SchemaEvolution(self.stream, self.warehouse, self.ledger, self.run).plan(
+            described, self.options.extra_fields.get(self.scope, ()))
+        self.extras = plan.extras
+        types.update(plan.soql_types(kinds))
         stored = self.ledger.get_cursor(JOB, self.scope)
         listing = self.resumable(saved)
+        backfill = FieldBackfill(self)
+        backfill.load()
+        if listing is None and (self.options.full or stored is None):
+            backfill.drop()  # this run lists every record with every field
+        else:
+            backfill.plan(plan.new, plan.extras)
         since: dt.datetime | None = None
         listed_from = self.deletes.now()
         if listing is None:
@@ -125,6 +146,8 @@ class ObjectSync:
             "scope": self.scope, "mode": listing.api, "since": since and since.isoformat(), "cursor": cursor})
         if not listing.full:
             self.deletes.catch_up(listed_from, parse_datetime(stored) if stored else None, committed)
+        backfill.run(plan.extras, kinds, committed)
+        plan.raise_conflicts()
 
     def resumable(self, listing: Listing | None) -> Listing | None:
         if listing is None or listing.done:
@@ -135,10 +158,10 @@ class ObjectSync:
             return None
         return listing
 
-    def field_types(self) -> dict[str, str]:
+    def field_types(self, fields: Sequence[Mapping[str, Any]]) -> dict[str, str]:
         """The stream's fields this org has, with their describe types; missing ones are skipped with a warning."""
-        described = self.client.describe(self.scope)
-        missing = [name for name in self.stream.fields if name not in described]
+        described = described_types(fields)
+        missing = [name for name in self.stream.fields if name not in described and name not in self.stream.optional]
         if lost := [name for name in missing if name in self.stream.required]:
             raise MissingFieldError(f"{self.scope} has no {', '.join(lost)} field visible to this user")
         if missing:
@@ -205,10 +228,10 @@ class ObjectSync:
         """Merge a batch and, for a full listing, keep its ids for the delete reconciliation at the end."""
         rows = []
         for record in batch:
-            row = build_row(self.stream, record, self.options.region)
+            row = build_row(self.stream, record, self.options.region, self.extras)
             row.update(_synced_at=self.run.started_at, _run_id=self.run.run_id)
             rows.append(row)
-        committed(self.warehouse.merge(self.stream.table, rows, volatile=VOLATILE))
+        committed(self.warehouse.merge(self.stream.table, rows, key=(self.stream.key,), volatile=VOLATILE))
         self.deletes.seen(listing, batch)
 
     def save_cursor(self, cursor: str | None, stored: str | None) -> str | None:

@@ -5,6 +5,7 @@ it lacks and its Bulk API 2.0 jobs. Tests reach it with `salesforce_org(sandbox.
     org.expire_sessions()              # the next call with an issued token gets 401 INVALID_SESSION_ID
     org.hide_field("Contact", "Title")  # describe omits it and SOQL naming it fails with INVALID_FIELD
     org.add_field(state, "Account", "Tier__c", "int", {account_id: 2})  # a custom field created now
+    org.change_field_type("Opportunity", "Seats__c", "string")  # describe says string; values stay as they are
     org.trust_jwt_key(public_pem)      # the connected app's certificate, for the JWT bearer grant
     org.hard_delete(state, "Contact", contact_id)  # gone from query/queryAll; getDeleted lists it
     org.clock = lambda: some_utc_datetime           # "now" for getDeleted's windows and delete times
@@ -23,7 +24,7 @@ from typing import Any
 
 from sandbox.state import SandboxState
 from sandbox.world_context import SELLER_DOMAIN
-from sandbox.world_schema import SF_FIELDS, SYSTEM_USER_ID
+from sandbox.world_schema import COMPOUND_FIELDS, SF_FIELDS, SYSTEM_USER_ID
 
 ORG_ID = "00DSB0000000001EAA"
 CLIENT_ID = "3MVG9sandbox.fake.consumer.key"
@@ -74,6 +75,8 @@ class SalesforceOrg:
     hidden: dict[str, set[str]] = field(default_factory=dict)
     added: dict[str, dict[str, str]] = field(default_factory=dict)
     """Custom fields created after the world was built (`add_field`): object → field → Salesforce type."""
+    retyped: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Custom fields whose type an admin changed (`change_field_type`): object → field → new Salesforce type."""
     jobs: dict[str, BulkJob] = field(default_factory=dict)
     polls_until_complete: int = 1
     """How many status polls a bulk job answers InProgress before JobComplete."""
@@ -108,10 +111,13 @@ class SalesforceOrg:
             self.jwt_keys.append(public_key_pem)
 
     def hide_field(self, object_type: str, name: str) -> None:
+        """A compound field (world_schema.COMPOUND_FIELDS) is hidden with its components, as field-level
+        security hides them together."""
         if name in REQUIRED_FIELDS and name in SF_FIELDS[object_type]:
             raise ValueError(f"{name} exists on every {object_type}")
+        names = COMPOUND_FIELDS[name][1] if name in COMPOUND_FIELDS else (name,)
         with self.lock:
-            self.hidden.setdefault(object_type, set()).add(name)
+            self.hidden.setdefault(object_type, set()).update(names)
 
     def add_field(self, state: SandboxState, object_type: str, name: str, kind: str,
                   values: Mapping[str, Any]) -> None:
@@ -129,6 +135,20 @@ class SalesforceOrg:
     def added_type(self, object_type: str, name: str) -> str | None:
         with self.lock:
             return self.added.get(object_type, {}).get(name)
+
+    def change_field_type(self, object_type: str, name: str, kind: str) -> None:
+        """An admin changes a custom field's type now: describe reports `kind` at once; the records keep their
+        values (and their SystemModstamp), for the caller to convert under the state lock if it wants."""
+        if not name.endswith("__c"):
+            raise ValueError("only a custom field's type can be changed: its name ends in __c")
+        if name not in self.fields(object_type):
+            raise KeyError(f"{object_type} has no field {name}")
+        with self.lock:
+            self.retyped.setdefault(object_type, {})[name] = kind
+
+    def retyped_type(self, object_type: str, name: str) -> str | None:
+        with self.lock:
+            return self.retyped.get(object_type, {}).get(name)
 
     def fields(self, object_type: str) -> tuple[str, ...]:
         with self.lock:

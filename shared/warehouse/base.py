@@ -136,12 +136,13 @@ class Warehouse(abc.ABC):
         """Release connections."""
 
     def merge(self, table: str, rows: Iterable[Mapping[str, Any]], key: Sequence[str] | None = None,
-              volatile: Sequence[str] = ()) -> int:
+              volatile: Sequence[str] = (), insert: bool = True) -> int:
         """Upsert rows on `key` (default: the table file's declared key); returns rows inserted or changed.
 
         Only the columns present in the rows are written, so other columns (embeddings, resolution
         results) survive a re-sync. A matched row is updated only when a non-`volatile` column differs,
-        so re-loading unchanged data changes nothing."""
+        so re-loading unchanged data changes nothing. With `insert` false, rows the table lacks are left out
+        (a back-fill of some columns)."""
         key = tuple(key or sqlfiles.table_key(table))
         columns, unique = rows_with_columns(rows, key)
         if not unique:
@@ -153,7 +154,7 @@ class Warehouse(abc.ABC):
         with self._table_lock(table):  # concurrent MERGEs into one BigQuery table conflict; take turns
             stage = self._stage(table, columns, unique)
             try:
-                statement = merge_sql.build(table, stage, columns, key, types, volatile)
+                statement = merge_sql.build(table, stage, columns, key, types, volatile, insert)
                 return self._run_dml(statement)
             finally:
                 self._drop_stage(stage)
@@ -181,6 +182,28 @@ class Warehouse(abc.ABC):
         if not cache.get(table):
             cache[table] = self.column_types(table)
         return cache[table]
+
+    def _forget_columns(self, table: str) -> None:
+        self.__dict__.get("_column_cache", {}).pop(table, None)
+
+    def bigquery_column_types(self, table: str) -> dict[str, str]:
+        """Column name → BigQuery type name (`INT64`, `ARRAY<STRING>`), whichever engine holds the table."""
+        return self.column_types(table)
+
+    def add_column(self, table: str, column: str, ddl_type: str) -> None:
+        """Add a nullable column now (a field configured after the table was created)."""
+        self.query(merge_sql.add_column(merge_sql.identifier(table), merge_sql.identifier(column), ddl_type))
+        self._forget_columns(table)
+
+    def widen_column(self, table: str, column: str, ddl_type: str) -> None:
+        """Change a column to a type that holds every value it has (INT64 → NUMERIC → FLOAT64)."""
+        self.query(merge_sql.set_column_type(table, column, ddl_type))
+        self._forget_columns(table)
+
+    def create_table(self, table: str, columns: Mapping[str, str], key: str, description: str) -> None:
+        """Create a table whose columns are known only at run time, unless it exists."""
+        self.query(merge_sql.create_table(table, columns, key, description))
+        self._forget_columns(table)
 
     def _table_lock(self, table: str) -> threading.Lock:
         with _LOCKS_GUARD:

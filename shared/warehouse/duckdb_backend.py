@@ -14,6 +14,7 @@ import duckdb
 from shared.warehouse import ddl_text
 from shared.warehouse.base import Row, Typed, Warehouse, notify_statement, sql_text, view_fingerprint
 from shared.warehouse.transpile import to_duckdb
+from shared.warehouse.type_names import bigquery_type_name
 
 _LOCK_HOLDER = re.compile(r"Could not set lock on file(?:.*?\(PID (\d+)\))?", re.DOTALL)
 
@@ -104,9 +105,12 @@ class DuckDBWarehouse(Warehouse):
         return dict(rows)
 
     def merge(self, table: str, rows: Any, key: Sequence[str] | None = None,
-              volatile: Sequence[str] = ()) -> int:
+              volatile: Sequence[str] = (), insert: bool = True) -> int:
         with self._lock:  # staging lives on this connection; keep stage + merge together
-            return super().merge(table, rows, key, volatile)
+            return super().merge(table, rows, key, volatile, insert)
+
+    def bigquery_column_types(self, table: str) -> dict[str, str]:
+        return {name: bigquery_type_name(kind) for name, kind in self.column_types(table).items()}
 
     def _stage(self, table: str, columns: list[str], rows: list[Row]) -> str:
 

@@ -130,7 +130,7 @@ def test_given_a_record_stamped_at_the_cursor_itself_when_incremental_then_it_is
     status, answer = sf.sync(object_type="Lead")
 
     assert status == 200 and answer["counts"] == {table: 0 for table, _ in TABLES.values()} | {
-        "sf_records_skipped": 0, "sf_leads": 1}
+        "sf_custom_objects": 0, "sf_records_skipped": 0, "sf_leads": 1}
     assert sf.row("Lead", late["Id"])["status"] == "Working - Contacted"
 
 
@@ -142,7 +142,7 @@ def test_given_a_new_record_and_deletes_when_incremental_then_deleted_rows_are_k
     status, answer = sf.sync(object_type="Account")
 
     assert status == 200 and answer["counts"] == {table: 0 for table, _ in TABLES.values()} | {
-        "sf_records_skipped": 0, "sf_accounts": 3}
+        "sf_custom_objects": 0, "sf_records_skipped": 0, "sf_accounts": 3}
     rows = sf.rows("Account")
     assert len(rows) == len(sf.world.accounts)
     flagged = {r["account_id"] for r in rows if r["is_deleted"]}

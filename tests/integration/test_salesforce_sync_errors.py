@@ -113,7 +113,8 @@ def test_given_a_field_the_org_lacks_then_it_is_skipped_with_a_warning(
         status, answer = sf.sync(object_type="Contact")
 
     assert status == 200 and answer["status"] == "success"
-    assert answer["counts"] == {table: 0 for table, _ in TABLES.values()} | {"sf_records_skipped": 0, "sf_contacts": 1}
+    assert answer["counts"] == {table: 0 for table, _ in TABLES.values()} | {
+        "sf_custom_objects": 0, "sf_records_skipped": 0, "sf_contacts": 1}
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING and "Title, Phone" in r.getMessage()]
     assert len(warnings) == 1 and "Contact" in warnings[0].getMessage()
     assert all("Title" not in q and "Phone" not in q for q in sf.soql_sent("Contact"))

@@ -178,7 +178,7 @@ def test_given_a_bulk_job_still_in_progress_at_the_budget_then_the_next_runs_res
     status, answer = sf.sync(object_type="Opportunity", sync_type="full")
 
     assert status == 200 and answer["pending"] == []
-    unchanged = {table: 0 for table, _ in TABLES.values()} | {"sf_records_skipped": 0}
+    unchanged = {table: 0 for table, _ in TABLES.values()} | {"sf_custom_objects": 0, "sf_records_skipped": 0}
     assert answer["counts"] == unchanged | {"sf_opportunities": len(sf.world.opportunities)}
     assert bulk_calls(sf)[3:] == [("GET", job_id, None), ("GET", "results", None)]
     assert len(sf.rows("Opportunity")) == len(sf.world.opportunities)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -12,6 +14,7 @@ from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceError, SalesforceExpiredSession, SalesforceMalformedRequest
 
 from sandbox import Sandbox
+from sandbox.apis.salesforce_org import salesforce_org
 from sandbox.world import World, build_world
 
 ANCHOR = datetime(2025, 6, 2, tzinfo=UTC)
@@ -144,3 +147,83 @@ def test_every_synced_object_is_queryable(sandbox: Sandbox, sf: Salesforce, obje
 
     live = [r for r in sandbox.world.records(object_type) if not r.get("IsDeleted")]
     assert result["totalSize"] == len(live) > 0
+
+
+LOCATION = ("HQ_Location__Latitude__s", "HQ_Location__Longitude__s")
+
+
+def test_describe_lists_the_geolocation_compound_right_before_its_components(sf: Salesforce) -> None:
+    fields = sf.Account.describe()["fields"]
+
+    names = [f["name"] for f in fields]
+    at = names.index("HQ_Location__c")
+    assert names[at:at + 3] == ["HQ_Location__c", *LOCATION] and names[at - 1] == "Strategic__c"
+    compound, *parts = fields[at:at + 3]
+    assert (compound["type"], compound["soapType"], compound["custom"], compound["compoundFieldName"]) == (
+        "location", "urn:location", True, None)
+    assert [(f["type"], f["custom"], f["compoundFieldName"]) for f in parts] == [("double", True, "HQ_Location__c")] * 2
+    assert [f["label"] for f in parts] == ["HQ Location (Latitude)", "HQ Location (Longitude)"]
+    assert {f["compoundFieldName"] for f in fields if f["name"] not in LOCATION} == {None}
+
+
+def test_geolocation_components_are_queried_and_bulk_exported_as_the_world_holds_them(
+        sandbox: Sandbox, sf: Salesforce) -> None:
+    text = f"SELECT Id, {', '.join(LOCATION)} FROM Account"
+    held = {a["Id"]: tuple(a[n] for n in LOCATION) for a in sandbox.world.accounts if not a["IsDeleted"]}
+
+    rows = sf.query_all(text)["records"]
+    exported = [row for part in sf.bulk2.Account.query(text, wait=0) for row in csv.DictReader(io.StringIO(part))]
+
+    assert {r["Id"]: tuple(r[n] for n in LOCATION) for r in rows} == held
+    assert {r["Id"]: tuple(r[n] for n in LOCATION) for r in exported} == {
+        record_id: tuple("" if v is None else str(v) for v in pair) for record_id, pair in held.items()}
+    located = [pair for pair in held.values() if pair != (None, None)]
+    assert 0.45 < len(located) / len(held) < 0.75
+    assert all(-60 <= lat <= 70 and -170 <= lon <= 170 for lat, lon in located)
+
+
+def test_hiding_the_compound_hides_its_components(sandbox: Sandbox, sf: Salesforce) -> None:
+    org = salesforce_org(sandbox.state)
+    org.hide_field("Account", "HQ_Location__c")
+    try:
+        names = [f["name"] for f in sf.Account.describe()["fields"]]
+        with pytest.raises(SalesforceMalformedRequest) as failure:
+            sf.query(f"SELECT Id, {LOCATION[0]} FROM Account")
+    finally:
+        org.hidden.clear()
+    assert not {"HQ_Location__c", *LOCATION} & set(names) and "Strategic__c" in names
+    assert errors(failure.value)[0]["errorCode"] == "INVALID_FIELD"
+
+
+def test_a_changed_field_type_shows_in_describe_at_once_and_leaves_the_records_alone(
+        sandbox: Sandbox, sf: Salesforce) -> None:
+    world: World = sandbox.world
+    org = salesforce_org(sandbox.state)
+    before = [(o["Seats__c"], o["SystemModstamp"]) for o in world.opportunities]
+    org.add_field(sandbox.state, "Account", "Tier__c", "int", {world.accounts[0]["Id"]: 2})
+    try:
+        org.change_field_type("Opportunity", "Seats__c", "string")
+        org.change_field_type("Account", "Tier__c", "double")
+        seats = next(f for f in sf.Opportunity.describe()["fields"] if f["name"] == "Seats__c")
+        tier = next(f for f in sf.Account.describe()["fields"] if f["name"] == "Tier__c")
+
+        assert (seats["type"], seats["soapType"], tier["type"]) == ("string", "xsd:string", "double")
+        assert [(o["Seats__c"], o["SystemModstamp"]) for o in world.opportunities] == before
+        assert world.accounts[0]["Tier__c"] == 2
+    finally:
+        org.retyped.clear()
+        org.added.clear()
+        for account in world.accounts:
+            account.pop("Tier__c")
+    seats = next(f for f in sf.Opportunity.describe()["fields"] if f["name"] == "Seats__c")
+    assert seats["type"] == "double"
+
+
+def test_only_a_custom_field_the_object_has_can_be_retyped(sandbox: Sandbox) -> None:
+    org = salesforce_org(sandbox.state)
+
+    with pytest.raises(ValueError, match="__c"):
+        org.change_field_type("Account", "Name", "textarea")
+    with pytest.raises(KeyError, match="Nope__c"):
+        org.change_field_type("Account", "Nope__c", "string")
+    assert org.retyped == {}

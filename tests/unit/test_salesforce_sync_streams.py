@@ -12,6 +12,7 @@ import pytest
 from pydantic import ValidationError
 
 from shared import sqlfiles
+from shared.entrypoint import RequestFieldError
 from shared.warehouse.ddl_text import declared_columns
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "functions" / "salesforce_sync"))
@@ -112,7 +113,7 @@ def test_given_fields_left_out_when_row_built_then_their_columns_and_derivations
 
 
 @pytest.mark.parametrize(("body", "field"), [
-    ({"object_type": "Case"}, "object_type"), ({"sync_type": "delta"}, "sync_type"), ({"other": 1}, "other"),
+    ({"object_type": "Case; DROP"}, "object_type"), ({"sync_type": "delta"}, "sync_type"), ({"other": 1}, "other"),
 ])
 def test_given_bad_params_then_validation_names_the_field(body: dict[str, Any], field: str) -> None:
     with pytest.raises(ValidationError) as failure:
@@ -120,11 +121,54 @@ def test_given_bad_params_then_validation_names_the_field(body: dict[str, Any], 
     assert failure.value.errors()[0]["loc"] == (field,)
 
 
+def _settings(**given: Any) -> SalesforceSettings:
+    return SalesforceSettings(salesforce_auth="client_credentials", salesforce_client_id="fake-id",
+                              salesforce_client_secret="fake-secret", **given)
+
+
 def test_given_defaults_then_every_object_incrementally() -> None:
     params = SyncParams()
     assert (params.object_type, params.sync_type) == ("all", "incremental")
-    assert [s.object_type for s in params.streams] == ["Account", "Contact", "Lead", "Opportunity", "Task", "Event",
-                                                       "EmailMessage", "User", "Profile", "UserRole"]
+    assert [s.object_type for s in params.streams(_settings())] == [
+        "Account", "Contact", "Lead", "Opportunity", "Task", "Event", "EmailMessage", "User", "Profile", "UserRole"]
+
+
+def test_given_custom_objects_then_all_takes_them_after_the_standard_ones_and_one_can_be_asked_for() -> None:
+    settings = _settings(salesforce_custom_objects="Competitor__c, Sales_Play__c")
+    streams = SyncParams().streams(settings)
+    assert [(s.object_type, s.table, s.key) for s in streams[-2:]] == [
+        ("Competitor__c", "sf_competitor", "competitor_id"), ("Sales_Play__c", "sf_sales_play", "sales_play_id")]
+    assert streams[-1].custom and streams[-1].fields == (
+        "Id", "OwnerId", "Name", "CreatedDate", "LastModifiedDate", "SystemModstamp", "IsDeleted")
+    assert [s.table for s in SyncParams(object_type="Competitor__c").streams(settings)] == ["sf_competitor"]
+    assert settings.extra_fields("Competitor__c") == "*" and settings.extra_fields("Account") == []
+
+
+def test_given_an_object_not_synced_then_the_request_names_object_type() -> None:
+    with pytest.raises(RequestFieldError) as failure:
+        SyncParams(object_type="Case__c").streams(_settings())
+    assert failure.value.field == "object_type" and "Case__c is not synced" in str(failure.value)
+
+
+def test_given_extra_fields_then_lists_star_and_commas_are_read() -> None:
+    settings = _settings(salesforce_extra_fields='{"Account": ["Budget__c", "Segment__c"], "Opportunity": "*", '
+                                                 '"Contact": "Preferred_Channel__c, Title2__c"}')
+    assert settings.extra_fields("Account") == ["Budget__c", "Segment__c"]
+    assert settings.extra_fields("Opportunity") == "*"
+    assert settings.extra_fields("Contact") == ["Preferred_Channel__c", "Title2__c"]
+
+
+@pytest.mark.parametrize(("given", "problem"), [
+    ({"salesforce_extra_fields": '{"Case": ["X__c"]}'}, "names objects that are not synced: ['Case']"),
+    ({"salesforce_extra_fields": '{"Account": ["Budget__c; --"]}'}, "must be Salesforce API names"),
+    ({"salesforce_extra_fields": '["Budget__c"]'}, "salesforce_extra_fields"),
+    ({"salesforce_custom_objects": "Competitor"}, "custom object names end in __c"),
+    ({"salesforce_custom_objects": "Accounts__c"}, "would be one the suite already has"),
+])
+def test_given_bad_custom_field_settings_then_they_do_not_load(given: dict[str, str], problem: str) -> None:
+    with pytest.raises(ValidationError) as failure:
+        _settings(**given)
+    assert problem in str(failure.value)
 
 
 @pytest.mark.parametrize(("auth", "given", "missing"), [

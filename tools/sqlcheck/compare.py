@@ -13,43 +13,14 @@ import datetime as dt
 import decimal
 import json
 import math
-import re
 from collections.abc import Sequence
 from typing import Any
 
+from shared.warehouse.type_names import bigquery_type_name
+
 Row = tuple[Any, ...]
-_SCALARS = {"BIGINT": "INT64", "INTEGER": "INT64",
-            "DOUBLE": "FLOAT64", "VARCHAR": "STRING", "BOOLEAN": "BOOL", "DATE": "DATE",
-            "TIMESTAMP WITH TIME ZONE": "TIMESTAMP", "DECIMAL(38,9)": "NUMERIC", "JSON": "JSON", "BLOB": "BYTES",
-            '"NULL"': "NULL", "NULL": "NULL"}
-
-
-def duckdb_type(name: str) -> str:
-    """The BigQuery type a DuckDB result type stands for, or `duckdb:<name>` when there is none."""
-    name = name.strip()
-    if name.endswith("[]"):
-        return f"ARRAY<{duckdb_type(name[:-2])}>"
-    struct = re.fullmatch(r"STRUCT\((.*)\)", name)
-    if struct:
-        return f"STRUCT<{', '.join(_struct_field(f) for f in _split_fields(struct.group(1)))}>"
-    return _SCALARS.get(name.replace(" ", "") if name.startswith("DECIMAL") else name, f"duckdb:{name}")
-
-
-def _struct_field(text: str) -> str:
-    field_name, kind = text.strip().split(" ", 1)
-    return f"{field_name.strip(chr(34))} {duckdb_type(kind)}"
-
-
-def _split_fields(text: str) -> list[str]:
-    fields, depth, current = [], 0, ""
-    for char in text:
-        depth += {"(": 1, ")": -1}.get(char, 0)
-        if char == "," and depth == 0:
-            fields.append(current)
-            current = ""
-        else:
-            current += char
-    return [*fields, current] if current.strip() else fields
+duckdb_type = bigquery_type_name
+"""The BigQuery type a DuckDB result type stands for, or `duckdb:<name>` when there is none."""
 
 
 def types_equal(bigquery: str, duckdb: str) -> bool:
