@@ -123,14 +123,17 @@ class SchemaEvolution:
         """A custom object's table, from its describe types, unless it exists; extra fields are added after."""
         if self.warehouse.bigquery_column_types(self.stream.table):
             return
-        kinds = {str(f["name"]): str(f["type"]) for f in described}
-        columns = {}
-        for name, column in self.stream.columns:
-            if name in kinds or name not in self.stream.optional:
-                columns[column] = BIGQUERY_TYPES.get(kinds.get(name, "string"), "STRING")
-        columns[self.stream.key] += " NOT NULL"
-        columns.update(RUNTIME_COLUMNS)
+        columns = custom_table_columns(self.stream, {str(f["name"]): str(f["type"]) for f in described})
         self.warehouse.create_table(self.stream.table, columns, self.stream.key,
                                     f"Salesforce {self.stream.object_type}, created by salesforce-sync")
         log.info("created table %s for custom object %s", self.stream.table, self.stream.object_type,
                  extra={"scope": self.stream.object_type, "columns": len(columns) + len(extras)})
+
+
+def custom_table_columns(stream: Stream, kinds: Mapping[str, str]) -> dict[str, str]:
+    """Column → BigQuery type of a custom object's table: its stream's columns typed by describe (an optional
+    field the org lacks left out), then the bookkeeping columns."""
+    columns = {column: BIGQUERY_TYPES.get(kinds.get(name, "string"), "STRING") for name, column in stream.columns
+               if name in kinds or name not in stream.optional}
+    columns[stream.key] += " NOT NULL"
+    return {**columns, **RUNTIME_COLUMNS}

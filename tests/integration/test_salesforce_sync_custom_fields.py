@@ -272,3 +272,27 @@ def test_given_a_type_change_that_cannot_widen_then_the_scope_fails_naming_it_an
     assert {i: row["seats__c"] for i, row in rows.items()} == seats
     assert column_types(sf, "sf_opportunities")["seats__c"] == "FLOAT64"
     assert "Seats__c" not in [q for q in sf.soql_sent("Opportunity") if "SystemModstamp" in q][-1]
+
+
+def test_given_a_bulk_back_fill_job_still_running_at_the_budget_then_later_runs_resume_that_job(
+        sf: Harness) -> None:
+    sf.sync(object_type="Contact", sync_type="full")
+    scores = {r["Id"]: float(n) for n, r in enumerate(sf.world.contacts)}
+    sf.org.add_field(sf.sandbox.state, "Contact", "Score__c", "double", scores)
+    configure_extras(sf, {"Contact": ["Score__c"]})
+    sf.configure(salesforce_bulk_threshold=10, time_budget_seconds=0)
+    sf.org.polls_until_complete = 3
+    sf.sandbox.log.clear()
+
+    answers = [sf.sync(object_type="Contact")[1]]
+    job = json.loads(sf.cursor("Contact#backfill") or "{}")["job"]
+    while answers[-1]["pending"]:
+        assert len(answers) < 10
+        answers.append(sf.sync(object_type="Contact")[1])
+
+    assert len(answers) > 1 and all(a["status"] == "success" for a in answers)
+    created = sf.sandbox.log.matching(method="POST", path_prefix=BULK)
+    assert [r.json()["query"] for r in created] == ["SELECT Id, Score__c FROM Contact"]
+    assert all(job in r.path for r in sf.sandbox.log.matching(method="GET", path_prefix=BULK))
+    assert {i: row["score__c"] for i, row in by_id(sf, "sf_contacts", "contact_id").items()} == scores
+    assert sf.cursor("Contact#backfill") == ""

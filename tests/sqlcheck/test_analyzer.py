@@ -26,7 +26,18 @@ def test_catalog_has_every_table_and_view_with_bigquery_types(project_catalog: C
     assert project_catalog.describe("v_etl_status")["started_at"] == "TIMESTAMP"
 
 
+def test_run_time_tables_are_in_the_catalog_and_their_statements_all_pass(project_catalog: Catalog) -> None:
+    """What salesforce-sync composes for a custom object's table, a column of every mapped type."""
+    assert project_catalog.describe(statements.RUNTIME_TABLE)["field_multipicklist__c"] == "ARRAY<STRING>"
+    composed = list(statements.runtime_composed(
+        {name: project_catalog.describe(name) for name in statements.runtime_tables()}))
+    count, findings = analyze.analyze_all(project_catalog, composed)
+    assert findings == [] and count == len(composed) >= 9
+
+
 @pytest.mark.parametrize(("sql", "message"), [
+    ("alter table sf_accounts alter column account_name set data type INT64",
+     "requires that the existing column type (STRING) is assignable to the new type (INT64)"),
     ("select run_id from etl_runs where started_at > current_date()",
      "No matching signature for operator > for argument types: TIMESTAMP, DATE"),
     ("select no_such_column from etl_runs", "Unrecognized name: no_such_column [at 1:8]"),

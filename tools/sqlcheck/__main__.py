@@ -59,7 +59,9 @@ def main(argv: list[str] | None = None) -> int:
             count, more = analyze.analyze_all(project, chosen)
             return report(count, findings + more, started)
         collected = itertools.chain(
-            statements.sql_files(), statements.composed(), statements.bigquery_backend(),
+            statements.sql_files(), statements.composed(),
+            statements.runtime_composed({name: project.describe(name) for name in statements.runtime_tables()}),
+            statements.bigquery_backend(),
             statements.recorded(unit_test_statements(), "unit tests (BigQuery fake client)"), statements.markdown())
         count, more = analyze.analyze_all(project, collected)
         count += len(project.schemas)

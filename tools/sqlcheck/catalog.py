@@ -1,4 +1,5 @@
-"""The project's own catalog for ZetaSQL: every table of `sql/tables` and every view of `sql/views`.
+"""The project's own catalog for ZetaSQL: every table of `sql/tables`, a sample of the tables salesforce-sync
+creates at run time, and every view of `sql/views`.
 
 Column names and types come from ZetaSQL itself: each `create table` file is analyzed and its resolved
 column definitions become a catalog table; each view is then analyzed against the catalog so far and its
@@ -102,12 +103,19 @@ def _information_schema(catalog_pb2: Any) -> Any:
 
 def build(server: ZetaSQL) -> Catalog:
     """Tables first, then views in as many passes as their dependencies need; failures are kept by file."""
+    from tools.sqlcheck.statements import runtime_tables
+
     catalog = Catalog(server)
     for spec in sqlfiles.table_files().values():
         try:
             catalog.add_statement_output(spec.name, spec.ddl)
         except AnalysisError as exc:
             catalog.errors[f"tables/{spec.path.name}"] = str(exc)
+    for name, ddl in runtime_tables().items():
+        try:
+            catalog.add_statement_output(name, ddl)
+        except AnalysisError as exc:
+            catalog.errors[f"run-time table {name}"] = str(exc)
     pending: list[Path] = sqlfiles.view_files()
     while pending:
         failed: list[Path] = []

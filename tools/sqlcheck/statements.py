@@ -2,6 +2,9 @@
 
 - every file in `sql/` (tables and views are analyzed while the catalog is built);
 - the MERGE `merge_sql.build` composes for every table, and the `alter table … add column` of ensure_schema;
+- what salesforce-sync composes for a table it creates at run time (a configured custom object, with a column
+  of every type a Salesforce field maps to): its MERGE and update-only MERGE, its delete bookkeeping, a column
+  added and widened;
 - what the BigQuery backend sends for the schema (views as `qualify_tables` rewrites them), column lookups
   and vector search, captured from a recording client;
 - what the backend sent in the unit tests (recorded by their fake client, see `recording`);
@@ -55,6 +58,47 @@ def composed() -> Iterator[Statement]:
         for column, ddl_type in types.items():
             yield Statement(f"ensure_schema add column {spec.name}.{column}",
                             merge_sql.add_column(spec.name, column, ddl_type), absent_column=(spec.name, column))
+
+
+RUNTIME_TABLE = "sf_sample_object"
+
+
+def runtime_tables() -> dict[str, str]:
+    """Table → DDL of what salesforce-sync creates at run time, as it composes it, for the catalog."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "functions" / "salesforce_sync"))
+    from sfdc_fields import BIGQUERY_TYPES
+    from sfdc_schema import custom_table_columns
+    from sfdc_streams import custom_stream
+
+    stream = custom_stream("Sample_Object__c")
+    kinds = {"Id": "id", "OwnerId": "reference", "Name": "string", "CreatedDate": "datetime",
+             "LastModifiedDate": "datetime", "SystemModstamp": "datetime", "IsDeleted": "boolean"}
+    columns = custom_table_columns(stream, kinds)
+    columns.update({f"field_{sf_type}__c": bigquery_type for sf_type, bigquery_type in BIGQUERY_TYPES.items()})
+    assert stream.table == RUNTIME_TABLE
+    return {stream.table: merge_sql.create_table(stream.table, columns, stream.key, "Salesforce Sample_Object__c")}
+
+
+def runtime_composed(catalog_columns: Mapping[str, Mapping[str, str]]) -> Iterator[Statement]:
+    """salesforce-sync's statements on a run-time table (`catalog_columns`: table → column → BigQuery type)."""
+    table, types = RUNTIME_TABLE, dict(catalog_columns[RUNTIME_TABLE])
+    key = "sample_object_id"
+    stage = f"_stage_{table}_check"
+    for insert in (True, False):
+        yield Statement(f"merge_sql.build({table}, insert={insert})",
+                        merge_sql.build(table, stage, list(types), (key,), types, ("_synced_at", "_run_id"), insert),
+                        stage_of=table)
+    yield Statement("merge_sql.reconcile_deleted", merge_sql.reconcile_deleted(table, key, "Sample_Object__c"),
+                    {"deleted_at": "TIMESTAMP", "synced_at": "TIMESTAMP", "run_id": "STRING", "listing_id": "STRING"})
+    yield Statement("merge_sql.reconciled_count", merge_sql.reconciled_count(table),
+                    {"run_id": "STRING", "deleted_at": "TIMESTAMP"})
+    yield Statement("merge_sql.live_ids", merge_sql.live_ids(table, key), {"record_ids": "ARRAY<STRING>"})
+    yield Statement("salesforce-sync add column", merge_sql.add_column(table, "field_currency__c", "NUMERIC"),
+                    absent_column=(table, "field_currency__c"))
+    for column, wider in (("field_int__c", "NUMERIC"), ("field_int__c", "FLOAT64"), ("field_currency__c", "FLOAT64")):
+        yield Statement(f"salesforce-sync widen {column} to {wider}", merge_sql.set_column_type(table, column, wider))
 
 
 def bigquery_backend() -> Iterator[Statement]:

@@ -109,9 +109,15 @@ class ZetaSQL:
         self.language = self._bigquery_language()
 
     def _bigquery_language(self) -> Any:
+        """Every released feature, plus `ALTER COLUMN … SET DATA TYPE`: ZetaSQL still marks it in development,
+        while BigQuery runs it (to a type the column coerces to: INT64 → NUMERIC → FLOAT64), and
+        salesforce-sync widens a column with it."""
+        options = pb("zetasql.public.options_pb2")
         language = self.stub.GetLanguageOptions(self.ls.LanguageOptionsRequest(maximum_features=True))
-        language.product_mode = pb("zetasql.public.options_pb2").PRODUCT_EXTERNAL
+        language.product_mode = options.PRODUCT_EXTERNAL
         del language.supported_statement_kinds[:]  # empty = every statement kind
+        if options.FEATURE_ALTER_COLUMN_SET_DATA_TYPE not in language.enabled_language_features:
+            language.enabled_language_features.append(options.FEATURE_ALTER_COLUMN_SET_DATA_TYPE)
         return language
 
     def options(self, params: dict[str, Any] | None = None, undeclared: bool = True) -> Any:
