@@ -50,10 +50,12 @@ locals {
       description = "Salesforce objects -> sf_* tables (incremental by SystemModstamp, deletes tracked)"
       source_dir  = "salesforce_sync"
       env = {
-        SALESFORCE_AUTH         = var.salesforce_auth
-        SALESFORCE_LOGIN_URL    = var.salesforce_login_url
-        SALESFORCE_INSTANCE_URL = var.salesforce_instance_url
-        SALESFORCE_USERNAME     = var.salesforce_username
+        SALESFORCE_AUTH           = var.salesforce_auth
+        SALESFORCE_LOGIN_URL      = var.salesforce_login_url
+        SALESFORCE_INSTANCE_URL   = var.salesforce_instance_url
+        SALESFORCE_USERNAME       = var.salesforce_username
+        SALESFORCE_EXTRA_FIELDS   = jsonencode(var.salesforce_extra_fields)
+        SALESFORCE_CUSTOM_OBJECTS = join(",", var.salesforce_custom_objects)
       }
       secrets = {
         SALESFORCE_CLIENT_ID     = "salesforce-client-id"     # checkov:skip=CKV_SECRET_6: a secret id, not a value

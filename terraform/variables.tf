@@ -331,6 +331,23 @@ variable "salesforce_username" {
   default     = ""
 }
 
+variable "salesforce_extra_fields" {
+  type        = any # object => list of names or "*": a map(any) would demand one type for every entry
+  description = "salesforce-sync's extra fields per object (SALESFORCE_EXTRA_FIELDS): object => list of field API names, or \"*\" for every custom field, e.g. { Account = [\"Budget__c\", \"Segment__c\"], Opportunity = \"*\" }. New fields become columns and are back-filled."
+  default     = {}
+}
+
+variable "salesforce_custom_objects" {
+  type        = list(string)
+  description = "Salesforce custom objects salesforce-sync copies (SALESFORCE_CUSTOM_OBJECTS), each into its own table sf_<name> created on its first run, e.g. [\"Competitor__c\"]."
+  default     = []
+
+  validation {
+    condition     = alltrue([for name in var.salesforce_custom_objects : can(regex("^[A-Za-z][A-Za-z0-9_]*__c$", name))])
+    error_message = "salesforce_custom_objects are custom object API names ending in __c."
+  }
+}
+
 variable "dialpad_base_url" {
   type        = string
   description = "Dialpad API host (DIALPAD_BASE_URL); https://sandbox.dialpad.com for Dialpad's sandbox."

@@ -3,7 +3,8 @@
 Applies the schema to a fresh local warehouse, starts the sandbox with a seeded world, invokes every
 implemented function through its HTTP entry point in pipeline order, prints one semantic search, runs
 gmail-sync's first sync once more with a zero time budget to show it resuming over many invocations to the same
-tables, then takes gmail-sync's mailboxes from Salesforce while one rep leaves and one joins, and prints a
+tables, then takes gmail-sync's mailboxes from Salesforce while one rep leaves and one joins, then has salesforce-sync
+take the org's custom fields and its custom object (and a field an admin creates between two runs), and prints a
 summary.
 Function logs (JSON lines) go to .local/demo.log.
 """
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from sandbox.apis.gmail import gmail_fake
+from sandbox.apis.salesforce_org import salesforce_org
 from sandbox.env import settings_env
 from sandbox.server import Sandbox
 from sandbox.staff_changes import JOINER, ROLE, rep_joins, rep_leaves
@@ -39,6 +41,9 @@ RESUME_FUNCTION = "gmail-sync"
 RESUME_SETTINGS = {"TIME_BUDGET_SECONDS": "0", "GMAIL_PAGE_SIZE": "50"}
 RESUME_CHECK = "demo/gmail_message_keys.sql"
 DIRECTORY_SETTINGS = {"GMAIL_MAILBOX_SOURCE": "salesforce", "GMAIL_MAILBOX_ROLES": ROLE}
+CUSTOM_SETTINGS = {"SALESFORCE_EXTRA_FIELDS": '{"Account": "*", "Opportunity": ["Competitors__c", "Seats__c"]}',
+                   "SALESFORCE_CUSTOM_OBJECTS": "Competitor__c"}
+ADDED_FIELD = ("Account", "Tier__c", "int")
 SEARCH_FUNCTION = "generate-embeddings"
 SEARCH_QUERY = "pricing and budget approval"
 
@@ -132,6 +137,41 @@ def mailboxes_from_salesforce(sandbox: Sandbox, url: str) -> bool:
     return ok and (mailboxes.get("new"), mailboxes.get("dropped")) == (1, 1)
 
 
+def custom_fields(sandbox: Sandbox, url: str) -> bool:
+    """salesforce-sync with the org's custom fields and its custom object configured: the new columns are added
+    and back-filled for the accounts and opportunities already stored, Competitor__c gets its own table; then an
+    admin creates a field and the next run adds its column and back-fills it alone."""
+    entry = by_cloud_name("salesforce-sync")
+    os.environ.update({"WAREHOUSE": url, **CUSTOM_SETTINGS})
+    entrypoint.reset_runtimes()
+    print(f"\nsalesforce-sync with {CUSTOM_SETTINGS}:")
+    ok = True
+    for step in ("configured", "added"):
+        if step == "added":
+            object_type, name, kind = ADDED_FIELD
+            accounts = sandbox.world.records(object_type)
+            salesforce_org(sandbox.state).add_field(sandbox.state, object_type, name, kind,
+                                                    {r["Id"]: n % 3 + 1 for n, r in enumerate(accounts)})
+            print(f"  an admin creates {object_type}.{name} ({kind})")
+        status, answer = invoke(entry)
+        counts = answer.get("counts", {})
+        shown = " ".join(f"{k}={counts.get(k)}" for k in ("sf_accounts", "sf_opportunities", "sf_custom_objects"))
+        print(f"  HTTP {status} {answer.get('status')}  {shown}")
+        ok = ok and status == 200 and answer.get("status") == "success"
+    warehouse = connect(url)
+    try:
+        added = {table: [f"{c} {t}" for c, t in warehouse.bigquery_column_types(table).items() if c.endswith("__c")]
+                 for table in ("sf_accounts", "sf_opportunities", "sf_competitor")}
+    finally:
+        warehouse.close()
+    for table, columns in added.items():
+        print(f"  {table}: {', '.join(columns)}")
+    for name in CUSTOM_SETTINGS:
+        os.environ.pop(name)
+    entrypoint.reset_runtimes()
+    return ok and "tier__c INT64" in added["sf_accounts"] and bool(added["sf_competitor"])
+
+
 def _rows(url: str, sql: str) -> list[dict[str, object]]:
     warehouse = connect(url)
     try:
@@ -176,6 +216,7 @@ def main(argv: list[str] | None = None) -> int:
             ok = semantic_search() and ok
             ok = resumable_first_sync(url) and ok
             ok = mailboxes_from_salesforce(sandbox, url) and ok
+            ok = custom_fields(sandbox, url) and ok
         finally:
             entrypoint.reset_runtimes()
             configure_logging(stream=None)
