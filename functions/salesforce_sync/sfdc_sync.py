@@ -29,7 +29,7 @@ from sfdc_client import SalesforceClient
 from sfdc_deletes import DeleteTracker
 from sfdc_fields import ExtraField
 from sfdc_listing import JOB, LISTING_SUFFIX, Batch, Listing, Record, full_sync_unfinished, utcnow
-from sfdc_schema import SchemaEvolution
+from sfdc_schema import FieldPlan, SchemaEvolution
 from sfdc_streams import CURSOR_FIELD, Stream, build_row
 from sfdc_values import cursor_text, parse_datetime, soql_datetime, typed
 
@@ -115,18 +115,21 @@ class ObjectSync:
         described = self.client.describe(self.scope)
         types = self.field_types(described)
         kinds = described_types(described)
-        plan = SchemaEvolution(self.stream, self.warehouse, self.ledger, self.run).plan(
-            described, self.options.extra_fields.get(self.scope, ()))
+        wanted = self.options.extra_fields.get(self.scope, ())
+        evolving = bool(wanted) or self.stream.custom
+        plan = SchemaEvolution(self.stream, self.warehouse, self.ledger, self.run).plan(described, wanted) \
+            if evolving else FieldPlan()
         self.extras = plan.extras
         types.update(plan.soql_types(kinds))
         stored = self.ledger.get_cursor(JOB, self.scope)
         listing = self.resumable(saved)
         backfill = FieldBackfill(self)
-        backfill.load()
-        if listing is None and (self.options.full or stored is None):
-            backfill.drop()  # this run lists every record with every field
-        else:
-            backfill.plan(plan.new, plan.extras)
+        if evolving:
+            backfill.load()
+            if listing is None and (self.options.full or stored is None):
+                backfill.drop()  # this run lists every record with every field
+            else:
+                backfill.plan(plan.new, plan.extras)
         since: dt.datetime | None = None
         listed_from = self.deletes.now()
         if listing is None:

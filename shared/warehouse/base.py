@@ -187,8 +187,9 @@ class Warehouse(abc.ABC):
         self.__dict__.get("_column_cache", {}).pop(table, None)
 
     def bigquery_column_types(self, table: str) -> dict[str, str]:
-        """Column name → BigQuery type name (`INT64`, `ARRAY<STRING>`), whichever engine holds the table."""
-        return self.column_types(table)
+        """Column name → BigQuery type name (`INT64`, `ARRAY<STRING>`), whichever engine holds the table; looked
+        up once per table per process, like the columns `merge` checks (a schema change made here forgets it)."""
+        return dict(self._known_columns(table))
 
     def add_column(self, table: str, column: str, ddl_type: str) -> None:
         """Add a nullable column now (a field configured after the table was created)."""

@@ -110,7 +110,7 @@ class DuckDBWarehouse(Warehouse):
             return super().merge(table, rows, key, volatile, insert)
 
     def bigquery_column_types(self, table: str) -> dict[str, str]:
-        return {name: bigquery_type_name(kind) for name, kind in self.column_types(table).items()}
+        return {name: bigquery_type_name(kind) for name, kind in self._known_columns(table).items()}
 
     def _stage(self, table: str, columns: list[str], rows: list[Row]) -> str:
 
