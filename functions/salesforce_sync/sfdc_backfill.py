@@ -12,19 +12,17 @@ checked between batches, and the next run resumes where this one stopped. Cleare
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from sfdc_client import SalesforceApiError
+import sfdc_bulk
 from sfdc_fields import ExtraField, soql_types
 from sfdc_listing import JOB, Record
-from sfdc_values import cursor_text, parse_datetime, typed
+from sfdc_values import cursor_text, typed
 
-from shared.budget import OutOfTime
 from shared.log import get_logger
 
 if TYPE_CHECKING:
@@ -153,7 +151,8 @@ class FieldBackfill:
             backfill.created = cursor_text(self.sync.now())
             self.save(backfill)
         if not backfill.complete:
-            self.wait(backfill)
+            sfdc_bulk.wait_for_job(self.sync, backfill.job, str(backfill.created),
+                                   lambda: self.save(Backfill(backfill.fields)), "back-fill Bulk job")
             backfill.complete = True
         while True:
             result = client.bulk_result_set(scope, backfill.job, backfill.locator, self.sync.options.batch_size)
@@ -164,32 +163,9 @@ class FieldBackfill:
             if not result.locator:
                 return
 
-    def wait(self, backfill: Backfill) -> None:
-        job, options = str(backfill.job), self.sync.options
-        timeout_at = parse_datetime(str(backfill.created)) + dt.timedelta(seconds=options.bulk_timeout_seconds)
-        left = max(0.0, (timeout_at - self.sync.now()).total_seconds())
-        wait = self.sync.budget.bounded(left)
-        try:
-            state = self.sync.client.wait_for_bulk_job(self.sync.scope, job, options.bulk_poll_seconds, wait)
-        except SalesforceApiError as failure:
-            if failure.code in ("BULK_JOB_FAILED", "BULK_JOB_ABORTED"):
-                self.save(Backfill(backfill.fields))
-            raise
-        if state == "JobComplete":
-            return
-        if wait >= left:
-            self.abort(job)
-            self.save(Backfill(backfill.fields))
-            raise SalesforceApiError("BULK_JOB_TIMEOUT", f"back-fill job {job} still {state} after "
-                                                         f"{options.bulk_timeout_seconds:g}s")
-        raise OutOfTime(f"time budget of {self.sync.budget.seconds:g} s spent while back-fill Bulk job {job} is "
-                        f"{state}; it is resumed by id next run")
-
     def abort(self, job: str) -> None:
-        try:
-            self.sync.client.abort_bulk_job(self.sync.scope, job)
-        except SalesforceApiError as failure:
-            log.warning("could not abort back-fill Bulk job %s: %s", job, failure, extra={"scope": self.sync.scope})
+        """A back-fill replaced (its fields changed) or owed no more: its job is not needed."""
+        sfdc_bulk.abandon_job(self.sync, job, lambda: None)
 
 
 def described_types(described: Sequence[dict[str, Any]]) -> dict[str, str]:

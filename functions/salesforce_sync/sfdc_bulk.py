@@ -51,7 +51,7 @@ def read_bulk_job(sync: ObjectSync, types: dict[str, str], listing: Listing, sto
         listing.created = cursor_text(sync.now())
         sync.save_listing(listing)
     if not listing.complete:
-        wait_for_job(sync, listing)
+        wait_for_job(sync, str(listing.job), str(listing.created), sync.clear_listing)
         listing.complete = True
     read = 0
     while True:
@@ -72,33 +72,34 @@ def read_bulk_job(sync: ObjectSync, types: dict[str, str], listing: Listing, sto
     return read, cursor
 
 
-def wait_for_job(sync: ObjectSync, listing: Listing) -> None:
+def wait_for_job(sync: ObjectSync, job: str, created: str, forget: Callable[[], None],
+                 what: str = "Bulk job") -> None:
     """Poll until JobComplete, no longer than what is left of the time budget (pending: the job id is saved)
-    nor past SALESFORCE_BULK_TIMEOUT_SECONDS from the job's creation (failed: the job is aborted)."""
-    job = str(listing.job)
-    timeout_at = parse_datetime(str(listing.created)) + dt.timedelta(seconds=sync.options.bulk_timeout_seconds)
+    nor past SALESFORCE_BULK_TIMEOUT_SECONDS from the job's creation (failed: the job is aborted). `forget`
+    drops the saved job (a failed, aborted or abandoned one), so that the next run creates another."""
+    timeout_at = parse_datetime(created) + dt.timedelta(seconds=sync.options.bulk_timeout_seconds)
     left = max(0.0, (timeout_at - sync.now()).total_seconds())
     wait = sync.budget.bounded(left)
     try:
         state = sync.client.wait_for_bulk_job(sync.scope, job, sync.options.bulk_poll_seconds, wait)
     except SalesforceApiError as failure:
         if failure.code in ("BULK_JOB_FAILED", "BULK_JOB_ABORTED"):
-            sync.clear_listing()
+            forget()
         raise
     if state == "JobComplete":
         return
     if wait >= left:  # the Bulk timeout, not the time budget, ended the wait
-        abandon_job(sync, job)
-        raise SalesforceApiError("BULK_JOB_TIMEOUT", f"job {job} still {state} after "
+        abandon_job(sync, job, forget)
+        raise SalesforceApiError("BULK_JOB_TIMEOUT", f"{what} {job} still {state} after "
                                                      f"{sync.options.bulk_timeout_seconds:g}s")
-    raise OutOfTime(f"time budget of {sync.budget.seconds:g} s spent while Bulk job {job} is {state}; "
+    raise OutOfTime(f"time budget of {sync.budget.seconds:g} s spent while {what} {job} is {state}; "
                     "it is resumed by id next run")
 
 
-def abandon_job(sync: ObjectSync, job: str) -> None:
+def abandon_job(sync: ObjectSync, job: str, forget: Callable[[], None]) -> None:
     """Abort a job that ran past the Bulk timeout (best effort) and forget it: the next run creates another."""
     try:
         sync.client.abort_bulk_job(sync.scope, job)
     except SalesforceApiError as failure:
         log.warning("could not abort Bulk job %s: %s", job, failure, extra={"scope": sync.scope})
-    sync.clear_listing()
+    forget()
