@@ -66,6 +66,21 @@ DYNAMIC_SQL: dict[tuple[str, str], str] = {
         "the one statement builder: table from code, stage from the backend, columns from the catalog",
     ("shared/warehouse/merge_sql.py", "add_column"):
         "ensure_schema: table, column and type from the files under sql/tables",
+    ("functions/salesforce_sync/sfdc_backfill.py", "FieldBackfill.rest_batches"):
+        "SOQL: Id and the configured fields that describe reported (API names checked by the settings), the object "
+        "from the stream; the resume point is a record Id read back from Salesforce, backslash and quote escaped",
+    ("functions/salesforce_sync/sfdc_backfill.py", "FieldBackfill.bulk_batches"):
+        "SOQL of a Bulk job: Id and describe-checked configured fields, the object from the stream",
+    ("shared/warehouse/merge_sql.py", "set_column_type"):
+        "table and column checked by identifier(), the type one of a fixed list (_checked)",
+    ("shared/warehouse/merge_sql.py", "create_table"):
+        "table, key and columns checked by identifier(), types from a fixed list, the description escaped",
+    ("shared/warehouse/merge_sql.py", "reconcile_deleted"):
+        "table, key and object name checked by identifier(); the values are query parameters",
+    ("shared/warehouse/merge_sql.py", "reconciled_count"):
+        "table checked by identifier(); the values are query parameters",
+    ("shared/warehouse/merge_sql.py", "live_ids"):
+        "table and key checked by identifier(); the ids are a query parameter",
     ("shared/warehouse/rewrites_catalog.py", "<module>"):
         "DuckDB's stand-in for INFORMATION_SCHEMA: module constants (_OWN, the type rewrite steps); the dataset "
         "name goes in as a quoted sqlglot literal",
