@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -168,5 +168,5 @@ class FieldBackfill:
         sfdc_bulk.abandon_job(self.sync, job, lambda: None)
 
 
-def described_types(described: Sequence[dict[str, Any]]) -> dict[str, str]:
+def described_types(described: Sequence[Mapping[str, Any]]) -> dict[str, str]:
     return {str(f["name"]): str(f["type"]) for f in described}

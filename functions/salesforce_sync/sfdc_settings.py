@@ -112,8 +112,9 @@ class SalesforceSettings(CommonSettings):
 
     def extra_fields(self, object_type: str) -> list[str] | Literal["*"]:
         """The configured extra fields of an object; a custom object has every custom field unless it says."""
-        default: list[str] | Literal["*"] = ALL if object_type in self.salesforce_custom_objects else []
-        return self.salesforce_extra_fields.get(object_type, default)
+        if object_type in self.salesforce_extra_fields:
+            return self.salesforce_extra_fields[object_type]
+        return "*" if object_type in self.salesforce_custom_objects else []
 
     @field_validator("salesforce_jwt_audience")
     @classmethod
