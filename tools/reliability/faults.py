@@ -90,11 +90,12 @@ def fail_write(number: int) -> Iterator[Trip]:
         if trip.once():
             raise InjectedWarehouseError(f"injected warehouse failure in {kind} (data write {number})")
 
-    def patched_merge(self: Warehouse, table: str, rows: Any, key: Any = None, volatile: Any = ()) -> int:
+    def patched_merge(self: Warehouse, table: str, rows: Any, key: Any = None, volatile: Any = (),
+                      insert: bool = True) -> int:
         listed = list(rows)
         if listed:
             failing(f"merge into {table}")
-        return merge(self, table, listed, key, volatile)
+        return merge(self, table, listed, key, volatile, insert)
 
     def patched_query(self: Any, sql: str | Path, params: Mapping[str, Any] | None = None) -> Any:
         if is_data_write(sql):
