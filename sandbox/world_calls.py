@@ -29,6 +29,7 @@ class _CallWriter:
         self.ctx, self.crm, self.truth = ctx, crm, truth
         self.rng = ctx.rng("calls")
         self.intent_rng = ctx.rng("buying_intent/calls")
+        self.weekend_rng = ctx.rng("calls/weekends")
         self.reps = {rep.user_id: rep for rep in crm.reps}
         self.accounts = {account["Id"]: account for account in crm.accounts}
         self.contacts = [c for c in crm.contacts if c["Id"] in crm.phones]
@@ -115,7 +116,7 @@ class _CallWriter:
 
     def _start_time(self, country: str) -> datetime:
         day = days_before(self.rng, self.ctx.anchor, 90, 1).replace(hour=0, minute=0, second=0)
-        while day.weekday() >= 5 and self.rng.random() < 0.9:
+        while day.weekday() >= 5 and self.weekend_rng.random() < 0.9:
             day -= timedelta(days=1)
         hour = self.rng.choice(_WORK_HOURS_UTC[country])
         return day + timedelta(hours=hour, seconds=self.rng.randrange(3600))

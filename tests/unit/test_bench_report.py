@@ -147,8 +147,8 @@ def test_given_quick_run_of_salesforce_sync_when_reported_then_report_md_has_its
     lines = out.read_text().splitlines()
     rows = [line for line in lines if line.startswith("| salesforce-sync |")]
     assert [row.split(" | ")[1:4] for row in rows[:4]] == [
-        ["rest", "300", "880"], ["rest", "3,000 (10\u00d7)", "3,249"],
-        ["bulk", "300", "880"], ["bulk", "3,000 (10\u00d7)", "3,249"]]
+        ["rest", "300", "846"], ["rest", "3,000 (10\u00d7)", "3,277"],
+        ["bulk", "300", "846"], ["bulk", "3,000 (10\u00d7)", "3,277"]]
     assert [row.split(" | ")[9] for row in rows[:4]] == ["157", "157", "167", "167"], rows
     paired = rows[4:]
     assert [row.split(" | ")[1:4] for row in paired] == [["bulk", "rest", "300"], ["bulk", "rest", "3,000"]]
