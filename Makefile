@@ -16,8 +16,11 @@ CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 # The bench's peer entity resolver, Splink, brings its own DuckDB: a venv of its own, for `make bench` only.
 SPLINK_VENV := .venv-splink
 SPLINK_STAMP := $(SPLINK_VENV)/.installed
+# The report's browser test opens the page in Debian's chromium, installed on first use where apt-get can (root, as
+# in CI); where it cannot, the test is skipped and says why.
+CHROMIUM_STAMP := $(VENV)/.chromium
 
-.PHONY: venv demo test lint typecheck unit sqlcheck checkov sandbox serve sql schema build bench bench-each reliability clean
+.PHONY: venv demo test lint typecheck unit sqlcheck checkov sandbox serve sql schema report build bench bench-each reliability clean
 
 venv: $(STAMP)
 
@@ -49,8 +52,16 @@ typecheck: $(STAMP)
 	    --cache-dir $(CURDIR)/.mypy_cache/$$(basename $$d) .) || exit 1; \
 	done
 
-unit: $(STAMP) $(ZETASQL)
+unit: $(STAMP) $(ZETASQL) $(CHROMIUM_STAMP)
 	$(PY) -m pytest -n 2 tests
+
+$(CHROMIUM_STAMP): | $(STAMP)
+	@if command -v chromium >/dev/null 2>&1; then touch $@; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing Debian's chromium (for the report's browser test)"; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	      chromium >/dev/null; } && touch $@ || echo "chromium could not be installed: the browser test will skip"; \
+	else echo "no chromium (as root: apt-get install chromium): the report's browser test will skip"; fi
 
 # Q and FILE reach the tools byte for byte, through the environment: make never expands them and the shell
 # never reads them as code (BigQuery writes table names in backticks; regexes and JSON paths hold `$`).
@@ -93,6 +104,10 @@ sql: $(STAMP)
 
 schema: $(STAMP)
 	$(PY) -m tools.schema
+
+# One self-contained HTML page from the warehouse's views, read-only: WAREHOUSE as for `make sql`, OUT the file.
+report: $(STAMP)
+	$(PY) -m tools.report --out "$(or $(OUT),.local/report.html)"
 
 build: $(STAMP)
 	$(PY) -m tools.build

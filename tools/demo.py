@@ -31,6 +31,7 @@ from shared.warehouse import connect
 from tools.invoke import invoke
 from tools.pipeline import ROOT, FunctionEntry, by_cloud_name, implemented
 from tools.reliability.secrets_scan import scan, secret_values
+from tools.report import write_report
 from tools.table import render
 
 LOCAL = ROOT / ".local"
@@ -221,6 +222,7 @@ def main(argv: list[str] | None = None) -> int:
             entrypoint.reset_runtimes()
             configure_logging(stream=None)
     summary(url)
+    print(f"\nreport: {write_report(url, LOCAL / 'report.html')}")
     ok = no_secrets_shown(env) and ok
     print(f"\nfunction logs: {(LOCAL / 'demo.log').relative_to(ROOT)}; query more with make sql Q=\"...\"")
     return 0 if ok else 1

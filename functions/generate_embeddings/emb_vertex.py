@@ -151,9 +151,11 @@ class VertexEmbedder:
             raise EmbeddingError(f"Vertex AI unreachable for a batch of {len(batch)} texts: {exc}") from exc
 
     def _predict(self, batch: list[_Window], task_type: str) -> list[Vector]:
+        # typed as the SDK's union: with Pillow installed its PartUnion includes PIL images, and a list[str] is
+        # then not a list of that union for mypy
+        contents: list[types.ContentUnion] = [item.content for item in batch]
         response = self.client.models.embed_content(
-            model=self.model, contents=[item.content for item in batch],
-            config=types.EmbedContentConfig(task_type=task_type))
+            model=self.model, contents=contents, config=types.EmbedContentConfig(task_type=task_type))
         embeddings = response.embeddings or []
         if len(embeddings) != len(batch):
             raise EmbeddingError(f"Vertex AI returned {len(embeddings)} vectors for {len(batch)} texts")

@@ -201,12 +201,12 @@ def compare_views(catalog: Catalog, warehouse: DuckDBWarehouse, contents: dict[s
 
 
 def job_queries(records: list[Record]) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    """(label, query, params) for each file under jobs/ and demo/, with the params the pipeline used: a query
+    """(label, query, params) for each file under jobs/, demo/ and report/, with the params the pipeline used: a query
     file as it is, a MERGE or INSERT by its source query, an UPDATE or DELETE by the rows it would touch."""
     texts: dict[str, list[dict[str, Any]]] = {}
     for sql, params in records:
         texts.setdefault(sql.strip(), []).append(params)
-    for folder in ("jobs", "demo"):
+    for folder in ("jobs", "demo", "report"):
         for path in sorted((sqlfiles.SQL_DIR / folder).glob("*.sql")):
             text = path.read_text()
             query = comparable_query(text)

@@ -43,7 +43,7 @@ class Statement:
 
 
 def sql_files() -> Iterator[Statement]:
-    for folder in ("jobs", "demo"):
+    for folder in ("jobs", "demo", "report"):
         for path in sorted((sqlfiles.SQL_DIR / folder).glob("*.sql")):
             yield Statement(f"sql/{folder}/{path.name}", path.read_text(), script=True)
 
