@@ -12,7 +12,8 @@ stops there is pending and its cursor holds the position (see usage_progress); t
 first finishes that window and then collects its own unless the finished window covered it. A source that finished
 while another is pending keeps its finished window in the cursor until no source is pending, so a repeated request
 converges. While a source is pending, the mapping sheet and the model wait (scopes `key_mapping` and `model`
-pending too), so no alert is raised from half a backfill.
+pending too), so no alert is raised from half a backfill. A source that failed does not stop the model, but only
+stale-source alerts are raised then: cost alerts are written once and must not come from a month missing its days.
 """
 
 from __future__ import annotations
@@ -121,11 +122,16 @@ def collect(params: UsageParams, clients: UsageClients, warehouse: Warehouse, le
             outcome.rows = collect_mapping(settings, c)
     else:
         log.warning("USAGE_SHEET_ID is not set: the key mapping is not refreshed", extra={"scope": "key_mapping"})
+    failed = [source for source in params.sources if result.scopes[source].error]
     with result.scope("model") as outcome:
         build_model(warehouse, now)
         log_mapping_issues(warehouse)
         log_spend_reconciliation(warehouse)
-        outcome.rows = len(raise_alerts(warehouse, settings, run_id, now))
+        if failed:
+            log.warning("cost alerts not evaluated: %s failed, so the cost tables may lack its latest days; "
+                        "stale-source alerts only, the next complete run evaluates the cost rules",
+                        ", ".join(failed), extra={"scope": "model"})
+        outcome.rows = len(raise_alerts(warehouse, settings, run_id, now, cost_rules=not failed))
         result.add("alerts", outcome.rows)
     return result
 

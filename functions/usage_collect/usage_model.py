@@ -43,10 +43,14 @@ def rule_rows(settings: UsageSettings, now: dt.datetime) -> list[Row]:
     } for kind, severity, threshold in rules]
 
 
-def raise_alerts(warehouse: Warehouse, settings: UsageSettings, run_id: str, now: dt.datetime) -> list[Row]:
-    """Evaluate the rules as of `now`, store the alerts not seen before and log each of them once."""
+def raise_alerts(warehouse: Warehouse, settings: UsageSettings, run_id: str, now: dt.datetime,
+                 cost_rules: bool = True) -> list[Row]:
+    """Evaluate the rules as of `now`, store the alerts not seen before and log each of them once.
+
+    `cost_rules=False` (a source failed in this run) raises stale_source alerts only: an alert is written once,
+    so one computed from a month that lacks a source's days would stand uncorrected after the next complete run."""
     warehouse.merge("alert_rules", rule_rows(settings, now), volatile=("updated_at",))
-    warehouse.query("jobs/usage_alerts_raise.sql", {"now": now, "run_id": run_id})
+    warehouse.query("jobs/usage_alerts_raise.sql", {"now": now, "run_id": run_id, "cost_rules": cost_rules})
     raised = warehouse.query("jobs/usage_alerts_new.sql", {"run_id": run_id})
     for alert in raised:
         log.log(SEVERITY_LEVEL.get(alert["severity"], logging.WARNING), "AI cost alert: %s", alert["summary"],

@@ -1,10 +1,12 @@
 -- Write each alert candidate of v_cost_alerts whose key is new, once. A warning is not raised for a subject
 -- that already has a critical alert of the same type (the cost came down from critical to warning level).
+-- @cost_rules false (a source failed in this run, so the cost tables lack some of its days): only stale_source
+-- candidates are written; a cost alert written once from incomplete costs would never be corrected.
 merge into alerts as t
 using (
   select c.*
   from v_cost_alerts as c
-  where not (
+  where (@cost_rules or c.alert_type = 'stale_source') and not (
     c.severity = 'warning'
     and exists (
       select 1

@@ -19,6 +19,7 @@ from tests.integration.usage_collect_harness import (
     alert_logs,
     backfilled_harness,
     backfilled_template,
+    log_entries,
 )
 
 TOKEN_FIELDS = ("uncached_input_tokens", "cache_read_input_tokens", "cache_creation_5m_tokens",
@@ -158,3 +159,25 @@ def test_a_source_without_new_data_for_48_hours_fires_once_per_silence(
     assert (stale["alert_key"], stale["subject"], stale["metric_value"]) == (
         "stale_source:cursor:2026-05-04", "cursor", 72.0)
     assert logged(capsys, "stale_source") == [("WARNING", "stale_source:cursor:2026-05-04")]
+
+
+def test_given_a_source_outage_then_only_stale_source_alerts_are_raised_and_the_next_complete_run_raises_the_rest(
+        wh: UsageHarness, capsys: pytest.CaptureFixture[str]) -> None:
+    """An alert is written once: one computed while a source's days are missing would stand uncorrected."""
+    wh.setenv(ALERT_STALE_HOURS="48", HTTP_MAX_RETRIES="1")
+    wh.sandbox.faults.add("/v1/organizations", status=500, retry_after=None, times=None)
+    later = RUN_AT + dt.timedelta(days=3)
+
+    status, answer = wh.run(at=later)
+    during = alerts(wh)
+    skipped = [e for e in log_entries(capsys.readouterr().out) if e["message"].startswith("cost alerts not")]
+    wh.sandbox.faults.clear()
+    after = wh.ok(at=later + dt.timedelta(hours=1))
+
+    assert (status, answer["status"], list(answer["errors"])) == (200, "partial", ["anthropic"])
+    assert [(a["alert_type"], a["subject"], a["run_id"]) for a in during] == [
+        ("stale_source", "anthropic", answer["run_id"]), ("stale_source", "cursor", answer["run_id"])]
+    assert [(e["severity"], e["scope"], e["run_id"]) for e in skipped] == [("WARNING", "model", answer["run_id"])]
+    assert "anthropic failed" in skipped[0]["message"]
+    assert [(a["alert_key"], a["run_id"]) for a in alerts(wh) if a["alert_type"] != "stale_source"] == [
+        ("attribution_coverage:2026-05", after["run_id"]), ("projected_month:2026-05", after["run_id"])]
