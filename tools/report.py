@@ -14,12 +14,14 @@ import datetime as dt
 import sys
 from pathlib import Path
 
+from shared.settings import CommonSettings
 from shared.warehouse import connect
 from tools import report_accounts, report_health, report_spend
 from tools import report_format as fmt
 from tools.pipeline import ROOT, implemented
 from tools.report_page import Page, render
 from tools.report_queries import Results, problems, run_all
+from tools.sql import one_line
 
 DEFAULT_OUT = ROOT / ".local" / "report.html"
 TITLE = "Sales-intel report"
@@ -59,6 +61,10 @@ def render_report(url: str, now: dt.datetime | None = None) -> tuple[str, list[s
 def write_report(url: str, out: Path = DEFAULT_OUT) -> Path:
     """Write the report of the warehouse at `url` to `out`; returns the path as the user would type it."""
     html, _ = render_report(url)
+    return save(html, out)
+
+
+def save(html: str, out: Path) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(html, encoding="utf-8")
     return shown(out)
@@ -75,24 +81,15 @@ def main(argv: list[str] | None = None) -> int:
                                             "from the environment or .env, else the local demo warehouse)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="the HTML file to write")
     args = parser.parse_args(argv)
-    from tools.sql import one_line
-
     try:
-        if args.warehouse:
-            url = args.warehouse
-        else:
-            from shared.settings import CommonSettings
-
-            url = CommonSettings.load().warehouse
-        html, failed = render_report(url)
+        html, failed = render_report(args.warehouse or CommonSettings.load().warehouse)
     except Exception as exc:
         print(f"error: {one_line(exc)}", file=sys.stderr)
         return 1
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(html, encoding="utf-8")
+    written = save(html, args.out)
     for problem in failed:
         print(f"warning: query {problem}", file=sys.stderr)
-    print(f"report: {shown(args.out)}")
+    print(f"report: {written}")
     return 1 if failed else 0
 
 

@@ -216,7 +216,7 @@ def embedding_block(result: Result) -> Block:
               "empty text": [float(whole(r["empty_text"])) for r in rows],
               "not embedded yet": [float(whole(r["not_embedded"])) for r in rows]}
     svg = charts.hbars("embeddings", title, [str(labels.get(r["table_name"], r["table_name"])) for r in rows],
-                       {k: v for k, v in series.items() if any(v)}, lambda v: fmt.count(v),
+                       series, lambda v: fmt.count(v),
                        {"with a vector": "#009E73", "empty text": "#56B4E9", "not embedded yet": charts.MUTED},
                        integer=True)
     return Block("embeddings", title, embedding_takeaway(result.rows), result.source, tone="info",

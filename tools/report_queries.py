@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shared.warehouse import Warehouse
+from tools.sql import one_line
 
 QUERIES: Mapping[str, str] = {
     "call_list": "v_rep_call_list",
@@ -52,8 +53,6 @@ def run_all(warehouse: Warehouse) -> dict[str, Result]:
 
 
 def run_one(warehouse: Warehouse, name: str, source: str) -> Result:
-    from tools.sql import one_line
-
     try:
         return Result(name, source, warehouse.query(f"report/{name}.sql"))
     except Exception as exc:  # reported on the page and by the command's exit status

@@ -22,7 +22,7 @@ def build(results: Results) -> tuple[Section, Tile]:
     monthly, projection = results["monthly_cost"], results["month_projection"]
     current = projection.rows[0] if projection.rows else None
     coverage, alerts = results["attribution_coverage"], results["cost_alerts"]
-    in_progress = current["month"] if current and current["day_of_month"] != current["days_in_month"] else None
+    in_progress = current["month"] if current and not whole_month(current) else None
     blocks = (monthly_block(monthly, current), projection_block(projection),
               team_block(results["cost_by_team"], in_progress),
               coverage_block(coverage), alerts_block(alerts, bool(monthly.rows)))
@@ -42,6 +42,11 @@ def summary(current: Row | None, coverage: Sequence[Row], alerts: Result, has_co
         parts.append(fmt.plural(len(alerts.rows), "open cost alert") if alerts.rows else "no open cost alert")
     line = "; ".join(parts)
     return line[:1].upper() + line[1:] + "." if parts else ""
+
+
+def whole_month(projection: Row) -> bool:
+    """Whether v_month_end_projection's row is of a month whose every day is past (its total, not a forecast)."""
+    return bool(projection["day_of_month"] == projection["days_in_month"])
 
 
 def unavailable(result: Result) -> str | None:
@@ -92,8 +97,7 @@ def interval(row: Row) -> str:
     """`90 % interval $11,200-$13,500`, or why there is none: a month in progress with one day of data has no
     spread to estimate it from (the view's margin is then null or 0)."""
     low, high = row["projected_low_usd"], row["projected_high_usd"]
-    in_progress = row["day_of_month"] != row["days_in_month"]
-    if low is None or high is None or (in_progress and high <= low):
+    if low is None or high is None or (not whole_month(row) and high <= low):
         return "no interval yet: too few days of data"
     return f"90 % interval {fmt.money_range(row['projected_low_usd'], row['projected_high_usd'])}"
 
@@ -101,7 +105,7 @@ def interval(row: Row) -> str:
 def projection_takeaway(row: Row) -> str:
     """`AI spend for 2026-12 is projected at $12,340 (90 % interval $11,200-$13,500), 18.0 % above 2026-11
     ($10,450).` A month whose every day has data came to its total, no projection."""
-    complete = row["day_of_month"] == row["days_in_month"]
+    complete = whole_month(row)
     if complete:
         line = f"AI spend for {fmt.month(row['month'])} came to {fmt.money(row['mtd_cost_usd'])} (the whole month)"
     else:
@@ -223,7 +227,7 @@ def alerts_block(result: Result, has_cost: bool) -> Block:
 def tile(current: Row | None) -> Tile:
     if current is None or current["projected_month_usd"] is None:
         return Tile("AI spend this month", fmt.MISSING, "no cost data yet", KEY, "muted")
-    if current["day_of_month"] == current["days_in_month"]:
+    if whole_month(current):
         return Tile(f"AI spend in {fmt.month(current['month'])}", fmt.money(current["mtd_cost_usd"]),
                     "the whole month", KEY, "info")
     return Tile(f"AI spend projected for {fmt.month(current['month'])}", fmt.money(current["projected_month_usd"]),
